@@ -1,0 +1,112 @@
+"""Adapters: one module per scanner format, and detection of the format from content.
+
+Detection asks every adapter whether it recognises the document and refuses both
+"no one" and "more than one": a report is never read by a guess.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+from gatekeeper.adapters.interface import (
+    Adapter,
+    AdapterError,
+    ReportFormatError,
+    UnrecognisedReportError,
+)
+from gatekeeper.model import Report
+
+__all__ = [
+    "FORMATS",
+    "Adapter",
+    "AdapterError",
+    "ReportFormatError",
+    "UnrecognisedReportError",
+    "adapter_for",
+    "detect",
+    "parse_document",
+]
+
+# Format name -> "module:Class". Imported on first use to keep startup light.
+FORMATS: dict[str, str] = {
+    "trivy": "gatekeeper.adapters.trivy:TrivyAdapter",
+    "gitleaks": "gatekeeper.adapters.gitleaks:GitleaksAdapter",
+    "checkov": "gatekeeper.adapters.checkov:CheckovAdapter",
+    "hadolint": "gatekeeper.adapters.hadolint:HadolintAdapter",
+    "pip-audit": "gatekeeper.adapters.pip_audit:PipAuditAdapter",
+    "sonarqube": "gatekeeper.adapters.sonarqube:SonarQubeAdapter",
+    "sarif": "gatekeeper.adapters.sarif:SarifAdapter",
+}
+
+# NOTE: several scanners print the same bytes for "nothing found" (`[]` from gitleaks 8,
+# hadolint, old pip-audit and legacy Trivy; `null` from gitleaks 7 and legacy Trivy),
+# so those documents are attributed by --format or by the file name, never guessed.
+_NAME_HINTS: tuple[tuple[str, str], ...] = (
+    ("pip-audit", "pip-audit"),
+    ("pip_audit", "pip-audit"),
+    ("pipaudit", "pip-audit"),
+    ("gitleaks", "gitleaks"),
+    ("hadolint", "hadolint"),
+    ("checkov", "checkov"),
+    ("trivy", "trivy"),
+    ("sonar", "sonarqube"),
+    ("sarif", "sarif"),
+)
+
+_cache: dict[str, Adapter] = {}
+
+
+def adapter_for(name: str) -> Adapter:
+    """The adapter for a format name; ``KeyError`` if there is none."""
+    if name not in _cache:
+        module_name, _, class_name = FORMATS[name].partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        _cache[name] = cls()
+    return _cache[name]
+
+
+def _is_ambiguous_empty(doc: Any) -> bool:
+    return doc is None or doc == []
+
+
+def hint_from_name(source: str) -> str | None:
+    """The format a file name suggests (``gitleaks-report.json`` -> ``gitleaks``)."""
+    base = os.path.basename(source).lower()
+    for token, fmt in _NAME_HINTS:
+        if token in base:
+            return fmt
+    return None
+
+
+def detect(doc: Any, source: str) -> str:
+    """The format of ``doc`` from its content (file name only for empty documents)."""
+    if _is_ambiguous_empty(doc):
+        hint = hint_from_name(source)
+        if hint is not None and hint != "sarif":
+            return hint
+        shown = "null" if doc is None else "[]"
+        raise UnrecognisedReportError(
+            f"{source}: the report is an empty {shown}, which several scanners print when "
+            "they find nothing, so its tool cannot be told from the content; name the tool "
+            "with --format TOOL or put it in the file name (e.g. gitleaks.json)"
+        )
+    matches = [name for name in FORMATS if adapter_for(name).sniff(doc)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UnrecognisedReportError(
+            f"{source}: not a report format gatekeeper reads "
+            f"(expected one of: {', '.join(FORMATS)}); use --format TOOL to force one"
+        )
+    raise UnrecognisedReportError(
+        f"{source}: the content matches several formats ({', '.join(matches)}); "
+        "use --format TOOL to choose"
+    )
+
+
+def parse_document(doc: Any, source: str, fmt: str | None = None) -> Report:
+    """Detect (unless ``fmt`` forces it) and adapt one decoded document."""
+    name = fmt or detect(doc, source)
+    return adapter_for(name).parse(doc, source)

@@ -1,0 +1,54 @@
+"""Shared test helpers: paths to the bundled fixtures and to the external corpus.
+
+``../shared`` (beside the project root) holds real reports from other projects. A clone
+elsewhere has no such folder, so those tests skip there; CI sets
+``GATEKEEPER_REQUIRE_SHARED=1`` and then its absence is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+REPORTS = FIXTURES / "reports"
+SHARED = Path(os.environ.get("GATEKEEPER_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+
+
+def require_shared() -> None:
+    """Skip (or fail, under CI) when ``../shared`` is absent."""
+    if SHARED.is_dir():
+        return
+    message = f"{SHARED} not found (the external conformance corpus)"
+    if os.environ.get("GATEKEEPER_REQUIRE_SHARED"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def corpus_files(tool: str, pattern: str = "*") -> list[Path]:
+    """Corpus files of one tool folder, sorted; empty when the corpus is absent."""
+    folder = CORPUS / tool
+    return sorted(p for p in folder.glob(pattern) if p.is_file()) if folder.is_dir() else []
+
+
+@pytest.fixture
+def shared() -> Path:
+    require_shared()
+    return SHARED
+
+
+def corpus_params(tool: str, pattern: str = "*") -> list[object]:
+    """``parametrize`` values for a corpus folder.
+
+    When the corpus is absent this yields one ``None`` case; tests must begin with
+    ``if path is None: require_shared()`` so the absence skips locally and fails in CI
+    (an empty parameter list would be a silent skip).
+    """
+    files = corpus_files(tool, pattern)
+    if not files:
+        return [pytest.param(None, id="corpus-missing")]
+    return [pytest.param(p, id=p.name) for p in files]
