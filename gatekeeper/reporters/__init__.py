@@ -1,0 +1,1 @@
+"""Reporters: one module per output format; each turns a ``Verdict`` into text. Pure."""

@@ -1,0 +1,92 @@
+"""Report files and standard input: read bytes, decode strictly, hand JSON to the adapters.
+
+Everything that could make a gate pass on input it did not understand is an error here:
+a missing or unreadable file, an empty file, invalid UTF-8, truncated or invalid JSON,
+a directory without reports.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from gatekeeper.adapters import parse_document
+from gatekeeper.model import Report
+
+STDIN = "-"
+REPORT_SUFFIXES = (".json", ".sarif")
+
+
+class SourceError(Exception):
+    """A report could not be read; the message starts with the file name."""
+
+
+def expand_paths(args: Iterable[str]) -> Iterator[str]:
+    """Arguments to report paths: a directory stands for every report file in it.
+
+    A directory is walked recursively in sorted order; only ``*.json`` and ``*.sarif``
+    files are taken, hidden files and folders are not. A directory with no report is an
+    error: a gate over nothing must not pass.
+    """
+    for arg in args:
+        if arg == STDIN:
+            yield arg
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in REPORT_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise SourceError(f"{arg}: directory holds no report (*.json or *.sarif)")
+            yield from (str(p) for p in found)
+        else:
+            yield arg
+
+
+def _read_bytes(name: str, stdin: BinaryIO | None) -> bytes:
+    if name == STDIN:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return stream.read()
+    try:
+        return Path(name).read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{name}: is a directory") from None
+    except OSError as e:
+        raise SourceError(f"{name}: cannot read: {e.strerror or e}") from None
+
+
+def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
+    """Read and decode one JSON document; ``name`` is a path or ``-``."""
+    source = "<stdin>" if name == STDIN else name
+    data = _read_bytes(name, stdin)
+    if not data.strip():
+        raise SourceError(f"{source}: the report is empty (0 bytes of JSON)")
+    try:
+        # NOTE: strict UTF-8 (a BOM is tolerated: some Windows tools write one).
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise SourceError(f"{source}: not valid UTF-8 (byte {e.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = "truncated: the JSON ends early" if e.pos >= len(text.rstrip()) else e.msg
+        raise SourceError(f"{source}: invalid JSON at line {e.lineno} column {e.colno}: {where}") from None
+    except RecursionError:
+        raise SourceError(f"{source}: JSON nested too deeply") from None
+
+
+def load_report(name: str, fmt: str | None = None, stdin: BinaryIO | None = None) -> Report:
+    """Read one report file (or ``-``) and adapt it."""
+    source = "<stdin>" if name == STDIN else name
+    doc = read_document(name, stdin)
+    return parse_document(doc, source, fmt)

@@ -1,0 +1,106 @@
+"""The gate's result: a decision for every finding, and the verdict over all of them.
+
+Reporters read only these types (and the findings model); they never evaluate policy.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+
+from gatekeeper.model import Finding, Report, Severity
+
+
+class Outcome(str, enum.Enum):
+    """What the policy decided for one finding, most serious first."""
+
+    FAIL = "fail"
+    """Violates the policy: the gate fails (in enforce mode)."""
+    WARN = "warn"
+    """Reported prominently, does not fail the gate."""
+    PASS = "pass"
+    """Below every threshold."""
+    IGNORE = "ignore"
+    """The policy chose not to act on it (e.g. no fix exists)."""
+    SUPPRESSED = "suppressed"
+    """Suppressed by the scanner itself or excepted by the policy."""
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Outcome.FAIL: 4, Outcome.WARN: 3, Outcome.PASS: 2, Outcome.IGNORE: 1, Outcome.SUPPRESSED: 0}
+
+
+class Status(str, enum.Enum):
+    """The verdict over the whole gate."""
+
+    PASSED = "passed"
+    WARNED = "passed-with-warnings"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The policy's decision on one finding, and why."""
+
+    outcome: Outcome
+    """What happens to it."""
+    reason: str
+    """Why, in words a developer understands ("severity high >= fail_on high")."""
+    decided_by: str
+    """The policy setting, rule or exception that decided it."""
+    severity: Severity
+    """The severity the policy used (after overrides; unknown rated as the policy says)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """A finding with its decision."""
+
+    finding: Finding
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Everything the reporters need."""
+
+    status: Status
+    """Passed, passed with warnings, or failed."""
+    results: tuple[Evaluated, ...]
+    """Every finding with its decision, worst first."""
+    reports: tuple[Report, ...]
+    """The input reports."""
+    policy_name: str
+    """Which policy decided (file path or ``built-in default``)."""
+    enforce: bool = True
+    """False in warn mode: violations are reported but the gate passes."""
+    problems: tuple[str, ...] = ()
+    """Gate-level reasons for failing that are not single findings (e.g. a required
+    report is missing)."""
+    notices: tuple[str, ...] = field(default=())
+    """Things a reader must know that do not fail the gate (coverage gaps, format warnings)."""
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for e in self.results if e.decision.outcome is outcome)
+
+    def by_tool_and_severity(self) -> dict[str, Counter[Severity]]:
+        table: dict[str, Counter[Severity]] = {}
+        for e in self.results:
+            table.setdefault(e.finding.tool, Counter())[e.finding.severity] += 1
+        return table
+
+
+def sort_key(e: Evaluated) -> tuple[int, int, str, str, int]:
+    """Worst first: outcome, then severity, then a stable order by tool and location."""
+    f = e.finding
+    return (
+        -e.decision.outcome.rank,
+        -e.decision.severity,
+        f.tool,
+        f.location.path or f.location.target or "",
+        f.location.start_line or 0,
+    )
