@@ -5,6 +5,7 @@ Reporters read only these types (and the findings model); they never evaluate po
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ class Outcome(str, enum.Enum):
 
     FAIL = "fail"
     """Violates the policy: the gate fails (in enforce mode)."""
+    APPROVE = "approve"
+    """Allowed only with a person's recorded sign-off."""
     WARN = "warn"
     """Reported prominently, does not fail the gate."""
     PASS = "pass"
@@ -31,7 +34,7 @@ class Outcome(str, enum.Enum):
         return _RANK[self]
 
 
-_RANK = {Outcome.FAIL: 4, Outcome.WARN: 3, Outcome.PASS: 2, Outcome.IGNORE: 1, Outcome.SUPPRESSED: 0}
+_RANK = {Outcome.FAIL: 5, Outcome.APPROVE: 4, Outcome.WARN: 3, Outcome.PASS: 2, Outcome.IGNORE: 1, Outcome.SUPPRESSED: 0}
 
 
 class Status(str, enum.Enum):
@@ -39,6 +42,7 @@ class Status(str, enum.Enum):
 
     PASSED = "passed"
     WARNED = "passed-with-warnings"
+    NEEDS_APPROVAL = "needs-approval"
     FAILED = "failed"
 
 
@@ -64,6 +68,32 @@ class Evaluated:
     decision: Decision
 
 
+class ExceptionState(str, enum.Enum):
+    """Where a policy exception stands at evaluation time."""
+
+    ACTIVE = "active"
+    EXPIRING = "expiring"
+    """Still applies, but expires within the policy's warning window."""
+    EXPIRED = "expired"
+    """No longer applies; the findings it covered are decided as if it did not exist."""
+    STALE = "stale"
+    """Applies, but matched no finding: probably fixed, remove it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionUse:
+    """A policy exception and what it did in this evaluation."""
+
+    id: str
+    """The exception's id (or its position in the policy when it has none)."""
+    reason: str
+    owner: str
+    expires: datetime.date
+    state: ExceptionState
+    matched: int
+    """How many findings it covered (or would have covered, when expired)."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Everything the reporters need."""
@@ -83,6 +113,10 @@ class Verdict:
     report is missing)."""
     notices: tuple[str, ...] = field(default=())
     """Things a reader must know that do not fail the gate (coverage gaps, format warnings)."""
+    environment: str | None = None
+    """The policy environment evaluated (``--env``), if any."""
+    exceptions: tuple[ExceptionUse, ...] = ()
+    """Every policy exception with its state."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for e in self.results if e.decision.outcome is outcome)
