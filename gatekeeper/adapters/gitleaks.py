@@ -121,7 +121,7 @@ def _read_v8(reader: Reader, item: dict[str, Any], where: str) -> Finding:
     for key in ("SymlinkFile", "Author", "Email", "Date", "Message"):
         reader.opt(item, key, str, where)
     reader.opt(item, "Entropy", float, where)
-    reader.each(item.get("Tags") or [], f"{where}.Tags", str)
+    reader.each(reader.opt(item, "Tags", list, where, []), f"{where}.Tags", str)
     # NOTE: gitleaks 8.0-8.3 print no Fingerprint and its own golden prints "" : compose
     # it exactly as gitleaks does, so both spellings of one leak fingerprint the same.
     own = reader.opt(item, "Fingerprint", str, where, "") or _gitleaks_fingerprint(

@@ -78,7 +78,8 @@ def _read_item(reader: Reader, item: dict[str, Any], where: str) -> Finding:
     code = reader.need(item, "code", str, where)
     message = reader.need(item, "message", str, where)
     if level not in _LEVELS:
-        raise reader.fail(f"{where}.level", f"unknown level {level!r} (expected one of: {', '.join(_LEVELS)})")
+        expected = ", ".join(_LEVELS)
+        raise reader.fail(f"{where}.level", f"unknown level {level!r} (expected one of: {expected})")
     # NOTE: hadolint keeps the path as given on its command line, so Windows runs print
     # backslashes ("dir\\Dockerfile"); kept as printed, not guessed into a POSIX path.
     return Finding(

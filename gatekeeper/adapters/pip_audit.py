@@ -92,7 +92,7 @@ def _dependencies(reader: Reader, doc: Any) -> list[dict[str, Any]]:
     if not isinstance(doc, dict):
         raise reader.fail("$", "expected a pip-audit report (an object with \"dependencies\", or a list)")
     deps = reader.each(reader.need(doc, "dependencies", list), "dependencies")
-    for i, fix in enumerate(reader.each(doc.get("fixes") or [], "fixes")):
+    for i, fix in enumerate(reader.each(reader.opt(doc, "fixes", list, default=[]), "fixes")):
         _check_fix(reader, fix, f"fixes[{i}]")
     return deps
 

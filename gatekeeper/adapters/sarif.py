@@ -41,6 +41,7 @@ run's tool, each finding carries its own run's tool):
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -130,7 +131,9 @@ def canonical_tool(name: str) -> str:
 
 def _categories(tool: str, findings: list[Finding]) -> set[str]:
     if tool in _TOOL_CATEGORIES:
-        return _TOOL_CATEGORIES[tool]
+        # checkov's secrets framework rides along in its SARIF: say so.
+        return _TOOL_CATEGORIES[tool] | {_KIND_CATEGORY[f.kind] for f in findings
+                                         if f.kind in _KIND_CATEGORY}
     found = {_KIND_CATEGORY.get(f.kind, "sast") for f in findings}
     return found or ({"dependencies"} if tool == "trivy" else {"sast"})
 
@@ -257,6 +260,8 @@ def _absolute(uri: str) -> bool:
 def _path(uri: str) -> str:
     if uri.lower().startswith("file://"):
         uri = "/" + uri[len("file://"):].lstrip("/")
+        if re.match(r"^/[a-zA-Z]:/", uri):
+            uri = uri[1:]  # file:///C:/x is the Windows path C:/x
     return unquote(uri)
 
 
@@ -266,6 +271,11 @@ def _text(message: Any) -> str:
             if isinstance(message.get(key), str) and message[key]:
                 return str(message[key])
     return ""
+
+
+def _unescape(text: str, tool: str) -> str:
+    # NOTE: Trivy's SARIF writer HTML-escapes texts ("&#39;:latest&#39; tag used").
+    return html.unescape(text) if tool == "trivy" else text
 
 
 class _Result:
@@ -287,25 +297,23 @@ class _Result:
                    or (res.get("rule") or {}).get("id") or (rule or {}).get("id"))
         if not rule_id:
             # NOTE: gitleaks 7 SARIF results carry no ruleId; the message names the rule.
-            r.warn(f"{self.run.where}: results without a ruleId (e.g. {where}); "
-                   "their rule id is empty")
+            r.warn(f"{self.run.where}: results without a ruleId are read with an empty rule id")
             rule_id = ""
         props = r.opt(res, "properties", dict, where, {})
         rule_props = (rule or {}).get("properties") or {}
         kind = self._kind(rule_id, rule_props)
-        severity, tool_severity = self._severity(kind_word, rule, props, rule_props)
-        message = self._message(rule)
+        severity, tool_severity = self._severity(kind_word, rule, props, rule_props, kind)
+        message = _unescape(self._message(rule), self.run.tool)
         if kind is Kind.SECRET:
             message = _scrub(message)
         location = self._location()
         fps = self._fingerprints()
-        stable = (fps or [location.start_line, location.resource,
-                          "" if kind is Kind.SECRET else message])
+        stable = fps or [location.start_line, location.resource, message]
         return Finding(
             tool=self.run.tool,
             kind=kind,
             rule_id=rule_id,
-            title=self._title(rule, message, rule_id),
+            title=_unescape(self._title(rule, message, rule_id), self.run.tool),
             message=message,
             severity=severity,
             tool_severity=tool_severity,
@@ -315,10 +323,12 @@ class _Result:
             links=dedupe([(rule or {}).get("helpUri")]),
             suppression=self._suppression(),
             fingerprint=fingerprint(self.run.tool, rule_id, location.path, *stable),
-            raw=_redacted(res),
+            raw=_redacted(res, secret=kind is Kind.SECRET),
         )
 
     def _kind(self, rule_id: str, rule_props: dict[str, Any]) -> Kind:
+        if self.run.tool == "checkov" and rule_id.startswith("CKV_SECRET_"):
+            return Kind.SECRET
         if self.run.tool in _TOOL_KIND:
             return _TOOL_KIND[self.run.tool]
         tags = {str(t).lower() for t in rule_props.get("tags") or () if isinstance(t, str)}
@@ -331,7 +341,7 @@ class _Result:
         return Kind.CODE_ISSUE
 
     def _severity(self, kind_word: str, rule: dict[str, Any] | None, props: dict[str, Any],
-                  rule_props: dict[str, Any]) -> tuple[Severity, str]:
+                  rule_props: dict[str, Any], kind: Kind) -> tuple[Severity, str | None]:
         r, where = self.r, self.where
         for bag, at in ((props, f"{where}.properties"), (rule_props, "rule.properties")):
             score = bag.get("security-severity")
@@ -341,6 +351,10 @@ class _Result:
         if level is None:
             config = (rule or {}).get("defaultConfiguration") or {}
             level = config.get("level") if isinstance(config, dict) else None
+        if level is None and kind is Kind.SECRET:
+            # Product decision (as for gitleaks JSON): an unrated leaked secret is never
+            # low; gitleaks SARIF results carry no level at all.
+            return Severity.HIGH, None
         if level is None:
             # NOTE: SARIF 3.27.10: default "warning", but "none" for non-fail kinds.
             level = "warning" if kind_word == "fail" else "none"
@@ -360,8 +374,8 @@ class _Result:
             try:
                 # NOTE: Semgrep writes severity words ("MEDIUM") where GitHub wants a score.
                 severity = Severity.parse(score)
-                self.r.warn(f"security-severity {score!r} is a word, not a 0-10 score; "
-                            "read as a severity name")
+                self.r.warn(f"{self.run.where}: security-severity given as a word, not a "
+                            "0-10 score; read as a severity name")
                 return severity
             except ValueError:
                 pass
@@ -371,7 +385,7 @@ class _Result:
         r, where = self.r, self.where
         message = r.opt(self.res, "message", dict, where)
         if message is None or not message:
-            r.warn(f"results without a message (e.g. {where}) are read with an empty message")
+            r.warn(f"{self.run.where}: results without a message are read with an empty message")
             return ""
         text = _text(message)
         if text:
@@ -461,7 +475,7 @@ class _Result:
                     found.append(f"{key}.{name}={value}")
                 else:
                     # NOTE: Black Duck writes {"value": ...} objects where SARIF wants strings.
-                    self.r.warn(f"{self.where}.{key}.{name}: fingerprint is not a string; "
+                    self.r.warn(f"{self.run.where}: {key}.{name} values are not strings; "
                                 "ignored for identity")
         return found
 
@@ -491,12 +505,20 @@ def _scrub(message: str) -> str:
     return "\n".join(line for line in message.splitlines() if not line.lstrip().startswith("Match:"))
 
 
-def _redacted(value: Any, key: str = "") -> Any:
-    """A copy with every snippet and secret-bearing property replaced."""
+def _redacted(res: dict[str, Any], secret: bool) -> dict[str, Any]:
+    """A copy of a result with every snippet and secret-bearing property replaced."""
+    copy: dict[str, Any] = _scrubbed(res)
+    if secret and isinstance(copy.get("message"), dict):
+        copy["message"] = {k: _scrub(v) if isinstance(v, str) else v
+                           for k, v in copy["message"].items()}
+    return copy
+
+
+def _scrubbed(value: Any, key: str = "") -> Any:
     if key == "snippet" or key.lower() in _SECRET_PROPERTIES:
         return REDACTED
     if isinstance(value, dict):
-        return {k: _redacted(v, k) for k, v in value.items()}
+        return {k: _scrubbed(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redacted(v) for v in value]
+        return [_scrubbed(v) for v in value]
     return value

@@ -69,7 +69,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatekeeper.adapters.interface import Adapter, Reader, ReportFormatError
+from gatekeeper.adapters.interface import Adapter, Reader
 from gatekeeper.model import FixState, Finding, Kind, Location, Report, Severity, Suppression, fingerprint
 
 TOOL = "sonarqube"
@@ -134,7 +134,9 @@ class SonarQubeAdapter(Adapter):
         if isinstance(doc, list):
             findings = _read_bare_list(ctx, doc)
         elif not isinstance(doc, dict):
-            raise reader.fail("$", f"expected a SonarQube JSON object or list, got {_kind_of(doc)}")
+            raise reader.fail("$", f"expected a SonarQube JSON object or list, got {_describe(doc)}")
+        elif _is_sonar_report_exporter(doc):
+            raise reader.fail("$", _not_a_report(doc))
         elif "projectStatus" in doc:
             findings = _read_quality_gate(ctx, doc)
         elif "hotspots" in doc:
@@ -231,13 +233,21 @@ def _is_generic_issue(item: Any) -> bool:
     return isinstance(item, dict) and "ruleId" in item and isinstance(item.get("primaryLocation"), dict)
 
 
-def _kind_of(doc: Any) -> str:
-    return "null" if doc is None else type(doc).__name__.replace("str", "a string")
+def _describe(doc: Any) -> str:
+    if doc is None:
+        return "null"
+    return "a string" if isinstance(doc, str) else "a boolean" if isinstance(doc, bool) else "a number"
+
+
+def _is_sonar_report_exporter(doc: dict[str, Any]) -> bool:
+    # NOTE: soprasteria/sonar-report writes its own JSON ({"sonarBaseURL", "issues": [...]})
+    # beside its HTML; its issues look like API issues but are filtered and re-worded.
+    return "sonarBaseURL" in doc or "sonarComponent" in doc
 
 
 def _not_a_report(doc: dict[str, Any]) -> str:
     keys = ", ".join(sorted(doc)[:8]) or "none"
-    if "sonarBaseURL" in doc or "sonarComponent" in doc:
+    if _is_sonar_report_exporter(doc):
         hint = "the sonar-report (soprasteria) exporter's JSON, which gatekeeper does not read"
     elif {"key", "name"} <= doc.keys():
         hint = "a SonarQube rule or project object, not a list of findings"
@@ -361,8 +371,13 @@ def _identifiers(ctx: _Context, item: dict[str, Any], where: str, rule: str, mes
     # NOTE: the dependency-check plugin (rules "OWASP:...") reports package CVEs as
     # issues and names them only in the message ("Reference: CVE-2024-2529 | ...").
     if rule.startswith("OWASP:"):
-        ids += [m.upper() for m in _ADVISORY_ID.findall(message)]
+        ids += [_advisory_id(m) for m in _ADVISORY_ID.findall(message)]
     return tuple(dict.fromkeys(ids))
+
+
+def _advisory_id(text: str) -> str:
+    # GHSA ids are written "GHSA-" plus lowercase groups; CVE and CWE ids in upper case.
+    return "GHSA" + text[4:].lower() if text.upper().startswith("GHSA") else text.upper()
 
 
 def _review(ctx: _Context, where: str, status: str | None, resolution: str | None, issue_status: str | None) -> Suppression | None | bool:
@@ -381,6 +396,19 @@ def _review(ctx: _Context, where: str, status: str | None, resolution: str | Non
         return Suppression("external", justification=resolution)
     if status is not None and status not in _OPEN_STATUSES:
         ctx.reader.warn(f"{where}: status {status!r} with resolution {resolution!r} read as open")
+    return None
+
+
+def _hotspot_review(ctx: _Context, where: str, status: str, resolution: str | None) -> Suppression | None | bool:
+    """Like ``_review`` for api/hotspots/search: TO_REVIEW, or REVIEWED with a resolution."""
+    if status == "REVIEWED":
+        if resolution == "FIXED":
+            return False
+        if resolution in ("SAFE", "ACKNOWLEDGED"):
+            return Suppression("external", justification=resolution)
+        ctx.reader.warn(f"{where}: REVIEWED with resolution {resolution!r} read as still to review")
+    elif status != "TO_REVIEW":
+        ctx.reader.warn(f"{where}: unknown hotspot status {status!r} read as to review")
     return None
 
 
@@ -484,9 +512,7 @@ def _read_hotspot(ctx: _Context, hotspot: dict[str, Any], where: str) -> Finding
     category = r.opt(hotspot, "securityCategory", str, where)
     project = r.opt(hotspot, "project", str, where)
     message = r.opt(hotspot, "message", str, where, "")
-    if status == "REVIEWED" and resolution is None:
-        r.warn(f"{where}: REVIEWED without a resolution read as still to review")
-    review = _review(ctx, where, status if status != "REVIEWED" else None, resolution, None)
+    review = _hotspot_review(ctx, where, status, resolution)
     if review is False:
         return None
     # NOTE: the WS example and older servers omit ruleKey; the category still groups them.
@@ -526,9 +552,10 @@ def _read_generic(ctx: _Context, doc: dict[str, Any]) -> list[Finding]:
     return [_read_generic_issue(ctx, issue, f"issues[{i}]", rules) for i, issue in enumerate(issues)]
 
 
-def _generic_rules(ctx: _Context, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _generic_rules(ctx: _Context, doc: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Rule id -> (its JSON path, the rule), checked as SonarQube's scanner checks them."""
     r = ctx.reader
-    rules: dict[str, dict[str, Any]] = {}
+    rules: dict[str, tuple[str, dict[str, Any]]] = {}
     for i, rule in enumerate(r.each(r.need(doc, "rules", list), "rules")):
         where = f"rules[{i}]"
         rule_id = r.need(rule, "id", str, where)
@@ -543,27 +570,28 @@ def _generic_rules(ctx: _Context, doc: dict[str, Any]) -> dict[str, dict[str, An
             raise r.fail(where, "type and severity must be given together")
         if rule_id in rules:
             raise r.fail(f"{where}.id", f"duplicate rule id {rule_id!r}")
-        rules[rule_id] = rule
+        rules[rule_id] = (where, rule)
     return rules
 
 
-def _read_generic_issue(ctx: _Context, issue: dict[str, Any], where: str, rules: dict[str, dict[str, Any]] | None) -> Finding:
+def _read_generic_issue(
+    ctx: _Context, issue: dict[str, Any], where: str, rules: dict[str, tuple[str, dict[str, Any]]] | None
+) -> Finding:
     r = ctx.reader
     rule_id = r.need(issue, "ruleId", str, where)
     if rules is None:
         for key in ("engineId", "severity", "type"):
             if key not in issue or issue[key] is None:
                 raise r.fail(f"{where}.{key}", "missing (a generic issue report without rules needs engineId, severity and type on every issue)")
-        rated, engine, name = issue, r.need(issue, "engineId", str, where), None
+        rated_at, rated, engine, name = where, issue, r.need(issue, "engineId", str, where), None
     else:
         if rule_id not in rules:
             raise r.fail(f"{where}.ruleId", f"rule {rule_id!r} is not defined in rules")
         for key in ("severity", "type"):
             if issue.get(key) is not None:
                 raise r.fail(f"{where}.{key}", "not allowed on an issue when the report defines rules (set it on the rule)")
-        rated = rules[rule_id]
+        rated_at, rated = rules[rule_id]
         engine, name = rated["engineId"], rated["name"]
-    rated_at = where if rules is None else f"rules[{list(rules).index(rule_id)}]"
     type_word = r.opt(rated, "type", str, rated_at)
     severity, tool_severity = _severity(ctx, rated, rated_at, r.opt(rated, "severity", str, rated_at), type_word)
     loc = r.need(issue, "primaryLocation", dict, where)
@@ -614,7 +642,7 @@ def _read_quality_gate(ctx: _Context, doc: dict[str, Any]) -> list[Finding]:
         if r.need(cond, "status", str, where) in ("ERROR", "WARN"):
             findings.append(_condition_finding(ctx, cond, where, gate))
     if not findings:
-        findings.append(_gate_finding(gate))
+        findings.append(_gate_finding(gate, status_obj))
     return findings
 
 
@@ -642,7 +670,7 @@ def _condition_finding(ctx: _Context, cond: dict[str, Any], where: str, gate: st
     )
 
 
-def _gate_finding(gate: str) -> Finding:
+def _gate_finding(gate: str, status_obj: dict[str, Any]) -> Finding:
     return Finding(
         tool=TOOL,
         kind=Kind.CODE_ISSUE,
@@ -653,8 +681,6 @@ def _gate_finding(gate: str) -> Finding:
         tool_severity=gate,
         status=gate,
         fingerprint=fingerprint(TOOL, "quality-gate"),
-        raw={"status": gate},
+        raw=status_obj,
     )
 
-
-__all__ = ["ReportFormatError", "SonarQubeAdapter", "merge_pages"]

@@ -1,0 +1,483 @@
+"""Trivy JSON reports (``trivy image|fs|repo|config|vm|sbom|k8s --format json``).
+
+Schema 2 (Trivy >= 0.20), the usual shape::
+
+    {"SchemaVersion": 2, "Trivy": {"Version": "0.58.1"},
+     "ArtifactName": "alpine:3.10", "ArtifactType": "container_image",
+     "Results": [{"Target": "alpine:3.10 (alpine 3.10.2)", "Class": "os-pkgs", "Type": "alpine",
+                  "Vulnerabilities": [{"VulnerabilityID": "CVE-2019-1549", "PkgName": "openssl",
+                                       "InstalledVersion": "1.1.1c-r0", "FixedVersion": "1.1.1d-r0",
+                                       "Status": "fixed", "Severity": "MEDIUM",
+                                       "CVSS": {"nvd": {"V3Score": 5.3, "V3Vector": "..."}}}]}]}
+
+Results may also hold ``Misconfigurations`` (Class ``config``), ``Secrets`` (``secret``),
+``Licenses`` (``license``/``license-file``) and ``ExperimentalModifiedFindings`` (findings
+suppressed by ``.trivyignore`` or VEX, printed with ``--show-suppressed`` / ``trivy convert``).
+Also read: the legacy list ``[{"Target": ..., "Type": ..., "Vulnerabilities": [...]}]`` and
+``null`` (Trivy < 0.20), the short-lived ``TRIVY_NEW_JSON_SCHEMA`` object (``ImageID``,
+``RepoTags``, ``Results``; accepted with a warning), and both ``trivy k8s`` shapes:
+``{"ClusterName": ..., "Vulnerabilities"|"Misconfigurations": [{"Namespace", "Kind", "Name",
+"Results"}]}`` (old) and ``{"ClusterName": ..., "Resources": [...]}`` (new).
+
+Severity: Trivy's own words map 1:1 (CRITICAL, HIGH, MEDIUM, LOW); ``UNKNOWN`` ->
+``Severity.UNKNOWN`` (the policy treats unrated as high by default). Any other word is an error.
+
+Decisions:
+
+- Misconfigurations: only ``FAIL`` is a finding; ``PASS`` (``--include-non-failures``) is
+  skipped; ``EXCEPTION`` is kept, suppressed (kind ``exception``).
+- Vulnerability ``Status`` is kept in ``status``; fix is AVAILABLE iff ``FixedVersion`` is
+  non-empty. ``not_affected`` is the data source saying the package is not affected on this
+  platform: kept, suppressed (kind ``not-affected``). Modified findings are suppressed with
+  kind ``ignored`` (``.trivyignore``) or ``vex``.
+- Secrets: ``Match`` and ``Code`` are redacted from ``raw`` (context lines are not masked
+  by Trivy) and never copied anywhere else.
+- Fingerprints use the result Target with ``@sha256:...`` stripped, never ``ArtifactName``
+  (a filesystem scan's ArtifactName may be a temporary checkout path).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gatekeeper.adapters.interface import Adapter, Reader
+from gatekeeper.model import (
+    Cvss,
+    Finding,
+    FixState,
+    Gap,
+    Kind,
+    Location,
+    Package,
+    Report,
+    Severity,
+    Suppression,
+    dedupe,
+    fingerprint,
+)
+
+TOOL = "trivy"
+SCHEMA_VERSION = 2
+
+_SEVERITIES = {
+    "CRITICAL": Severity.CRITICAL,
+    "HIGH": Severity.HIGH,
+    "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+    "UNKNOWN": Severity.UNKNOWN,
+}
+_VULN_STATUSES = frozenset(
+    {"unknown", "not_affected", "affected", "fixed", "under_investigation",
+     "will_not_fix", "fix_deferred", "end_of_life"}
+)
+_CLASSES = frozenset({"os-pkgs", "lang-pkgs", "config", "secret", "license", "license-file", "custom"})
+# Trivy language types -> purl-style ecosystem names; OS types (alpine, debian ...) stay as is.
+_ECOSYSTEMS = {
+    **dict.fromkeys(("pip", "pipenv", "poetry", "uv", "python-pkg"), "pypi"),
+    **dict.fromkeys(("npm", "yarn", "pnpm", "bun", "node-pkg"), "npm"),
+    **dict.fromkeys(("jar", "pom", "gradle", "sbt"), "maven"),
+    **dict.fromkeys(("gomod", "gobinary"), "golang"),
+    **dict.fromkeys(("cargo", "rust-binary"), "cargo"),
+    **dict.fromkeys(("bundler", "gemspec"), "gem"),
+    **dict.fromkeys(("composer", "composer-vendor"), "composer"),
+    **dict.fromkeys(("nuget", "dotnet-core", "packages-props"), "nuget"),
+}
+# (CVSS object key suffix, model version), newest first.
+_CVSS_VERSIONS = (("V40", "4"), ("V3", "3"), ("V2", "2"))
+_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]+")
+_REDACTED = "[REDACTED]"
+
+
+def strip_digest(text: str | None) -> str | None:
+    """``repo/app@sha256:ab.. (alpine 3.18)`` -> ``repo/app (alpine 3.18)``: digests change per build."""
+    return _DIGEST.sub("", text) if text else text
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where a result sits: the artefact, and for ``trivy k8s`` the cluster and object."""
+
+    target: str | None = None
+    k8s_resource: str | None = None
+    result_target: str = ""
+    result_class: str | None = None
+    result_type: str | None = None
+
+    @property
+    def is_lang(self) -> bool:
+        if self.result_class is not None:
+            return self.result_class == "lang-pkgs"
+        return self.result_type in _ECOSYSTEMS  # legacy results have no Class
+
+
+class TrivyAdapter(Adapter):
+    """Reads Trivy's JSON output."""
+
+    name = "trivy"
+
+    @classmethod
+    def sniff(cls, doc: Any) -> bool:
+        if isinstance(doc, dict):
+            if "SchemaVersion" in doc:
+                return "ArtifactName" in doc or "Results" in doc or "ClusterName" in doc
+            if "ClusterName" in doc:
+                return any(k in doc for k in ("Resources", "Vulnerabilities", "Misconfigurations"))
+            results = doc.get("Results")
+            return isinstance(results, list) and _looks_like_result(results[0] if results else None)
+        if isinstance(doc, list) and doc:
+            first = doc[0]
+            return _looks_like_result(first) and ("Vulnerabilities" in first or "Type" in first)
+        return False
+
+    def parse(self, doc: Any, source: str) -> Report:
+        return _Parser(source).parse(doc)
+
+
+def _looks_like_result(item: Any) -> bool:
+    return isinstance(item, dict) and "Target" in item
+
+
+class _Parser:
+    """One parse of one document; collects findings, categories and gaps."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.r = Reader(source)
+        self.findings: list[Finding] = []
+        self.categories: set[str] = set()
+        self.gaps: list[Gap] = []
+        self.tool_version: str | None = None
+
+    def parse(self, doc: Any) -> Report:
+        target: str | None = None
+        if doc is None:
+            pass  # NOTE: Trivy < 0.20 printed `null` for a clean scan.
+        elif isinstance(doc, list):
+            self._results(doc, "", _Scope())
+        elif isinstance(doc, dict):
+            target = self._object(doc)
+        else:
+            raise self.r.fail("", f"expected a Trivy JSON report (an object or a list), got {_word(doc)}")
+        return Report(
+            source=self.source,
+            tool=TOOL,
+            format=TrivyAdapter.name,
+            findings=tuple(self.findings),
+            tool_version=self.tool_version,
+            target=target,
+            gaps=tuple(self.gaps),
+            warnings=tuple(self.r.warnings),
+            categories=frozenset(self.categories),
+        )
+
+    # -- document shapes ---------------------------------------------------------------
+
+    def _object(self, doc: dict[str, Any]) -> str | None:
+        r = self.r
+        if "SchemaVersion" in doc:
+            version = r.need(doc, "SchemaVersion", int)
+            if version != SCHEMA_VERSION:
+                raise r.fail("SchemaVersion", f"unsupported Trivy SchemaVersion {version} (this adapter reads {SCHEMA_VERSION})")
+        elif "ClusterName" not in doc:
+            if "Results" not in doc:
+                raise r.fail("", "not a Trivy JSON report: expected SchemaVersion, ClusterName or Results")
+            r.warn("pre-SchemaVersion Trivy report object (TRIVY_NEW_JSON_SCHEMA, Trivy 0.17-0.19)")
+        trivy = r.opt(doc, "Trivy", dict)
+        if trivy is not None:
+            self.tool_version = r.opt(trivy, "Version", str, "Trivy")
+        if "ClusterName" in doc:
+            return self._cluster(doc)
+        return self._artifact(doc)
+
+    def _artifact(self, doc: dict[str, Any]) -> str | None:
+        r = self.r
+        name = r.opt(doc, "ArtifactName", str)
+        if name is None:  # TRIVY_NEW_JSON_SCHEMA reports named the image this way
+            tags = r.opt(doc, "RepoTags", list, default=[])
+            name = tags[0] if tags and isinstance(tags[0], str) else r.opt(doc, "ImageID", str)
+        if r.opt(doc, "ArtifactType", str) == "container_image":
+            self.categories.add("image")
+        results = r.opt(doc, "Results", list, default=[])
+        self._results(results, "Results", _Scope(target=strip_digest(name) or None))
+        return name or None
+
+    def _cluster(self, doc: dict[str, Any]) -> str | None:
+        r = self.r
+        cluster = r.need(doc, "ClusterName", str) or None  # NOTE: may be "" (issue_10991)
+        for key in ("Resources", "Vulnerabilities", "Misconfigurations"):
+            resources = r.each(doc[key], key) if doc.get(key) is not None else []
+            for i, resource in enumerate(resources):
+                self._k8s_resource(resource, f"{key}[{i}]", cluster)
+        return cluster
+
+    def _k8s_resource(self, resource: dict[str, Any], where: str, cluster: str | None) -> None:
+        r = self.r
+        namespace = r.opt(resource, "Namespace", str, where)
+        kind = r.need(resource, "Kind", str, where)
+        name = r.need(resource, "Name", str, where)
+        ident = f"{namespace}/{kind}/{name}" if namespace else f"{kind}/{name}"
+        error = r.opt(resource, "Error", str, where)
+        if error:
+            self.gaps.append(Gap(subject=f"{cluster or 'cluster'} {ident}", reason=error))
+        results = r.opt(resource, "Results", list, where, default=[])
+        self._results(results, f"{where}.Results", _Scope(target=cluster, k8s_resource=ident))
+
+    # -- results -----------------------------------------------------------------------
+
+    def _results(self, results: list[Any], where: str, scope: _Scope) -> None:
+        for i, result in enumerate(self.r.each(results, where or "(top level)")):
+            self._result(result, f"{where}[{i}]", scope)
+
+    def _result(self, result: dict[str, Any], where: str, scope: _Scope) -> None:
+        r = self.r
+        target = r.need(result, "Target", str, where)
+        klass = r.opt(result, "Class", str, where)
+        rtype = r.opt(result, "Type", str, where)
+        if klass is not None and klass not in _CLASSES:
+            r.warn(f"{where}.Class: unknown Trivy result class {klass!r}; read its findings lists only")
+        scope = replace(scope, result_target=target, result_class=klass, result_type=rtype)
+        self._note_categories(klass, rtype, result)
+        for key, parse in (
+            ("Vulnerabilities", self._vulnerability),
+            ("Misconfigurations", self._misconfiguration),
+            ("Secrets", self._secret),
+            ("Licenses", self._license),
+        ):
+            items = r.opt(result, key, list, where, default=[])
+            for i, item in enumerate(r.each(items, f"{where}.{key}")):
+                self._add(parse(item, f"{where}.{key}[{i}]", scope, None))
+        modified = r.opt(result, "ExperimentalModifiedFindings", list, where, default=[])
+        for i, item in enumerate(r.each(modified, f"{where}.ExperimentalModifiedFindings")):
+            self._add(self._modified(item, f"{where}.ExperimentalModifiedFindings[{i}]", scope))
+        if r.opt(result, "CustomResources", list, where):
+            # NOTE: custom resources are data from Trivy modules (e.g. spring4shell), not findings.
+            r.warn(f"{where}.CustomResources: module output is not a finding and was not read")
+
+    def _note_categories(self, klass: str | None, rtype: str | None, result: dict[str, Any]) -> None:
+        if klass in ("os-pkgs", "lang-pkgs") or (klass is None and "Vulnerabilities" in result):
+            self.categories.add("dependencies")
+        elif klass == "secret":
+            self.categories.add("secrets")
+        elif klass == "config":
+            self.categories.add("iac")
+            if rtype == "dockerfile":
+                self.categories.add("dockerfile")
+
+    def _add(self, finding: Finding | None) -> None:
+        if finding is not None:
+            self.findings.append(finding)
+
+    def _modified(self, item: dict[str, Any], where: str, scope: _Scope) -> Finding | None:
+        """A finding Trivy suppressed (``.trivyignore`` -> ``ignored``, or a VEX statement)."""
+        r = self.r
+        ftype = r.need(item, "Type", str, where)
+        status = r.need(item, "Status", str, where)
+        statement = r.opt(item, "Statement", str, where)
+        origin = r.opt(item, "Source", str, where)
+        parse = {
+            "vulnerability": self._vulnerability,
+            "misconfiguration": self._misconfiguration,
+            "secret": self._secret,
+            "license": self._license,
+        }.get(ftype)
+        if parse is None:
+            raise r.fail(f"{where}.Type", f"unknown modified finding type {ftype!r}")
+        why = ", ".join(p for p in (status, statement, f"source: {origin}" if origin else None) if p)
+        kind = "ignored" if status == "ignored" else "vex"
+        inner = r.obj(item.get("Finding"), f"{where}.Finding")
+        return parse(inner, f"{where}.Finding", scope, Suppression(kind, why))
+
+    # -- findings ----------------------------------------------------------------------
+
+    def _severity(self, item: dict[str, Any], where: str) -> tuple[Severity, str]:
+        word = self.r.need(item, "Severity", str, where)
+        if word not in _SEVERITIES:
+            raise self.r.fail(f"{where}.Severity", f"unknown Trivy severity {word!r} (expected one of: {', '.join(_SEVERITIES)})")
+        return _SEVERITIES[word], word
+
+    def _strings(self, item: dict[str, Any], key: str, where: str) -> list[str]:
+        return self.r.each(self.r.opt(item, key, list, where, default=[]), f"{where}.{key}", str)
+
+    def _location(self, scope: _Scope, path: str | None, start: int | None = None,
+                  end: int | None = None, resource: str | None = None) -> Location:
+        if scope.k8s_resource:
+            resource = f"{scope.k8s_resource} {resource}" if resource else scope.k8s_resource
+        target = scope.target or strip_digest(scope.result_target) or None
+        return Location(path=path or None, start_line=start, end_line=end, target=target, resource=resource)
+
+    def _vulnerability(self, item: dict[str, Any], where: str, scope: _Scope,
+                       suppression: Suppression | None) -> Finding:
+        r = self.r
+        vid = r.need(item, "VulnerabilityID", str, where)
+        severity, word = self._severity(item, where)
+        pkg_name = r.need(item, "PkgName", str, where)
+        installed = r.opt(item, "InstalledVersion", str, where)
+        fixed = [v.strip() for v in r.opt(item, "FixedVersion", str, where, default="").split(",")]
+        fixed = [v for v in fixed if v]
+        status = r.opt(item, "Status", str, where)
+        if status is not None and status not in _VULN_STATUSES:
+            r.warn(f"{where}.Status: unknown vulnerability status {status!r}, kept as is")
+        if status == "fixed" and not fixed:
+            r.warn("vulnerability with Status 'fixed' but no FixedVersion: read as no fix available")
+        if status == "not_affected" and suppression is None:
+            suppression = Suppression("not-affected", "the vulnerability data source says this package is not affected (Status not_affected)")
+        identifier = r.opt(item, "PkgIdentifier", dict, where, default={})
+        pkg_path = r.opt(item, "PkgPath", str, where)
+        title = r.opt(item, "Title", str, where) or f"{vid} in {pkg_name}"
+        return Finding(
+            tool=TOOL,
+            tool_version=self.tool_version,
+            kind=Kind.VULNERABILITY,
+            rule_id=vid,
+            title=_one_line(title),
+            message=r.opt(item, "Description", str, where, default=""),
+            severity=severity,
+            tool_severity=word,
+            location=self._location(scope, pkg_path or (scope.result_target if scope.is_lang else None)),
+            package=Package(
+                name=pkg_name,
+                version=installed,
+                fixed_versions=tuple(fixed),
+                ecosystem=_ECOSYSTEMS.get(scope.result_type or "", scope.result_type),
+                purl=r.opt(identifier, "PURL", str, f"{where}.PkgIdentifier"),
+            ),
+            fix=FixState.AVAILABLE if fixed else FixState.NONE,
+            status=status,
+            identifiers=dedupe([vid, *self._strings(item, "VendorIDs", where), *self._strings(item, "CweIDs", where)]),
+            cvss=self._cvss(item, where),
+            links=dedupe([r.opt(item, "PrimaryURL", str, where), *self._strings(item, "References", where)]),
+            suppression=suppression,
+            fingerprint=fingerprint(TOOL, Kind.VULNERABILITY.value, vid, scope.target if scope.k8s_resource else None,
+                                    scope.k8s_resource, strip_digest(scope.result_target), pkg_path, pkg_name, installed),
+            raw=item,
+        )
+
+    def _cvss(self, item: dict[str, Any], where: str) -> tuple[Cvss, ...]:
+        r = self.r
+        by_source = r.opt(item, "CVSS", dict, where, default={})
+        preferred = r.opt(item, "SeveritySource", str, where)
+        # The source Trivy took the severity from is the most authoritative for this finding.
+        order = sorted(by_source, key=lambda s: s != preferred)
+        ratings: list[Cvss] = []
+        for src in order:
+            at = f"{where}.CVSS.{src}"
+            entry = r.obj(by_source[src], at)
+            for prefix, version in _CVSS_VERSIONS:
+                score = r.opt(entry, f"{prefix}Score", float, at)
+                vector = r.opt(entry, f"{prefix}Vector", str, at)
+                if score is not None or vector:
+                    ratings.append(Cvss(score=None if score is None else float(score), vector=vector or None,
+                                        version=version, source=src))
+        return tuple(ratings)
+
+    def _misconfiguration(self, item: dict[str, Any], where: str, scope: _Scope,
+                          suppression: Suppression | None) -> Finding | None:
+        r = self.r
+        rule = r.need(item, "ID", str, where)
+        status = r.opt(item, "Status", str, where)
+        if status is None:
+            r.warn("misconfiguration without Status: read as FAIL")
+            status = "FAIL"
+        if status == "PASS":
+            return None  # NOTE: listed only with --include-non-failures; a passed check.
+        if status == "EXCEPTION" and suppression is None:
+            suppression = Suppression("exception", "excepted by a Trivy policy exception (Status EXCEPTION)")
+        elif status not in ("FAIL", "EXCEPTION"):
+            raise r.fail(f"{where}.Status", f"unknown misconfiguration status {status!r} (expected FAIL, PASS or EXCEPTION)")
+        severity, word = self._severity(item, where)
+        cause = r.opt(item, "CauseMetadata", dict, where, default={})
+        at = f"{where}.CauseMetadata"
+        start = r.opt(cause, "StartLine", int, at)
+        resource = r.opt(cause, "Resource", str, at) or None
+        path = None if scope.k8s_resource else scope.result_target  # k8s Targets are "Kind/name"
+        return Finding(
+            tool=TOOL,
+            tool_version=self.tool_version,
+            kind=Kind.MISCONFIGURATION,
+            rule_id=rule,
+            title=_one_line(r.opt(item, "Title", str, where) or rule),
+            message=r.opt(item, "Message", str, where) or r.opt(item, "Description", str, where, default=""),
+            severity=severity,
+            tool_severity=word,
+            location=self._location(scope, path, start, r.opt(cause, "EndLine", int, at), resource),
+            status=status,
+            identifiers=dedupe([rule, r.opt(item, "AVDID", str, where)]),
+            links=dedupe([r.opt(item, "PrimaryURL", str, where), *self._strings(item, "References", where)]),
+            suppression=suppression,
+            fingerprint=fingerprint(TOOL, Kind.MISCONFIGURATION.value, rule, scope.target if scope.k8s_resource else None,
+                                    scope.k8s_resource, strip_digest(scope.result_target), resource, start),
+            raw=item,
+        )
+
+    def _secret(self, item: dict[str, Any], where: str, scope: _Scope,
+                suppression: Suppression | None) -> Finding:
+        r = self.r
+        rule = r.need(item, "RuleID", str, where)
+        severity, word = self._severity(item, where)
+        title = _one_line(r.opt(item, "Title", str, where) or rule)
+        category = r.opt(item, "Category", str, where)
+        start = r.opt(item, "StartLine", int, where)
+        r.opt(item, "Match", str, where)
+        r.opt(item, "Code", dict, where)
+        place = f"{scope.result_target}:{start}" if start else scope.result_target
+        return Finding(
+            tool=TOOL,
+            tool_version=self.tool_version,
+            kind=Kind.SECRET,
+            rule_id=rule,
+            title=title,
+            message=f"{title} ({category or 'secret'}) found in {place}",
+            severity=severity,
+            tool_severity=word,
+            location=self._location(scope, scope.result_target, start, r.opt(item, "EndLine", int, where)),
+            suppression=suppression,
+            fingerprint=fingerprint(TOOL, Kind.SECRET.value, rule, scope.target if scope.k8s_resource else None,
+                                    scope.k8s_resource, strip_digest(scope.result_target), start),
+            raw={k: (_REDACTED if k in ("Match", "Code") else v) for k, v in item.items()},
+        )
+
+    def _license(self, item: dict[str, Any], where: str, scope: _Scope,
+                 suppression: Suppression | None) -> Finding:
+        r = self.r
+        name = r.need(item, "Name", str, where)
+        severity, word = self._severity(item, where)
+        category = r.opt(item, "Category", str, where)
+        pkg_name = r.opt(item, "PkgName", str, where) or None
+        file_path = r.opt(item, "FilePath", str, where) or None
+        confidence = r.opt(item, "Confidence", float, where)
+        subject = pkg_name or file_path or scope.result_target
+        detail = f", confidence {confidence}" if confidence is not None else ""
+        return Finding(
+            tool=TOOL,
+            tool_version=self.tool_version,
+            kind=Kind.LICENSE,
+            rule_id=name,
+            title=_one_line(f"License {name}" + (f" ({category})" if category else "")),
+            message=f"{subject} is licensed {name} (category {category or 'unknown'}{detail})",
+            severity=severity,
+            tool_severity=word,
+            location=self._location(scope, file_path),
+            package=Package(name=pkg_name, ecosystem=_ECOSYSTEMS.get(scope.result_type or "", scope.result_type)) if pkg_name else None,
+            links=dedupe([r.opt(item, "Link", str, where)]),
+            suppression=suppression,
+            fingerprint=fingerprint(TOOL, Kind.LICENSE.value, name, scope.target if scope.k8s_resource else None,
+                                    scope.k8s_resource, strip_digest(scope.result_target), pkg_name, file_path),
+            raw=item,
+        )
+
+
+def _one_line(text: str) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else text
+    return first.strip()
+
+
+def _word(value: Any) -> str:
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
