@@ -18,14 +18,9 @@ run's tool, each finding carries its own run's tool):
 - severity: ``security-severity`` (result properties, then rule properties; a 0-10 score
   as GitHub reads it) -> ``Severity.from_score``; else ``level`` (result, else the rule's
   ``defaultConfiguration.level``, else ``warning`` per SARIF 3.27.10):
-
-  ====== ======  ======= ===== ====== ====
-  level  error   warning note  none
-  ====== ======  ======= ===== ====== ====
-  ->     HIGH    MEDIUM  LOW   INFO
-  ====== ======  ======= ===== ====== ====
-
+  error -> HIGH, warning -> MEDIUM, note -> LOW, none -> INFO.
   ``tool_severity`` is the security-severity when used, else the level word.
+  Secret findings with neither (gitleaks writes no level) -> HIGH, as for gitleaks JSON.
 - kind: gitleaks -> SECRET, hadolint -> LINT, checkov -> MISCONFIGURATION; otherwise rule
   tags ``secret`` -> SECRET, ``misconfiguration`` -> MISCONFIGURATION, ``vulnerability``
   or a CVE/GHSA id in the rule id -> VULNERABILITY; else CODE_ISSUE.
@@ -220,8 +215,11 @@ class _Run:
         rule_id = self.r.opt(res, "ruleId", str, where) or self.r.opt(ref, "id", str, f"{where}.rule")
         if rule_id is None:
             return None
-        # NOTE: hierarchical ids ("parent/child", SARIF 3.27.5) fall back to the parent rule.
-        return self.by_id.get(rule_id) or self.by_id.get(rule_id.split("/")[0])
+        # NOTE: hierarchical ids ("parent/child", SARIF 3.27.5) fall back to the nearest
+        # parent rule; CodeQL ids ("py/sql-injection") contain "/" themselves.
+        while rule_id not in self.by_id and "/" in rule_id:
+            rule_id = rule_id.rsplit("/", 1)[0]
+        return self.by_id.get(rule_id)
 
     def _component_rules(self, c_index: int | None, where: str) -> list[dict[str, Any]]:
         i = 0 if c_index is None else c_index + 1

@@ -171,7 +171,7 @@ def merge_pages(pages: Sequence[Mapping[str, Any]], source: str = "SonarQube API
     reader = Reader(source)
     if not pages:
         raise reader.fail("", "no pages to merge")
-    key = "issues" if "issues" in pages[0] else "hotspots"
+    key = "issues" if "issues" in reader.obj(pages[0], "pages[0]") else "hotspots"
     items: dict[str, dict[str, Any]] = {}
     extras: dict[str, dict[str, dict[str, Any]]] = {"components": {}, "rules": {}}
     totals: set[int] = set()
@@ -186,12 +186,15 @@ def merge_pages(pages: Sequence[Mapping[str, Any]], source: str = "SonarQube API
         paging = reader.need(page, "paging", dict, where)
         totals.add(reader.need(paging, "total", int, f"{where}.paging"))
     if len(totals) > 1:
-        raise reader.fail("", f"the pages disagree on the total ({sorted(totals)}): the project changed while fetching")
+        raise reader.fail("", f"the pages disagree on the total ({sorted(totals)}): the project changed while fetched")
     total = totals.pop()
     if total != len(items):
         raise reader.fail("", f"the pages hold {len(items)} distinct {key} but the server counts {total}")
-    merged: dict[str, Any] = {"paging": {"pageIndex": 1, "pageSize": max(total, 1), "total": total}, key: list(items.values())}
-    merged["components"] = list(extras["components"].values())
+    merged: dict[str, Any] = {
+        "paging": {"pageIndex": 1, "pageSize": total, "total": total},
+        key: list(items.values()),
+        "components": list(extras["components"].values()),
+    }
     if extras["rules"]:
         merged["rules"] = list(extras["rules"].values())
     return merged
@@ -270,7 +273,8 @@ def _check_complete(ctx: _Context, doc: dict[str, Any], key: str, count: int) ->
     """Reject one page of a larger result: its missing findings would pass the gate."""
     reader = ctx.reader
     paging = reader.opt(doc, "paging", dict, default={})
-    declared = [t for t in (reader.opt(paging, "total", int, "paging"), reader.opt(doc, "total", int)) if t is not None]
+    totals = (reader.opt(paging, "total", int, "paging"), reader.opt(doc, "total", int))
+    declared = [t for t in totals if t is not None]
     index = reader.opt(paging, "pageIndex", int, "paging", reader.opt(doc, "p", int, default=1))
     size = reader.opt(paging, "pageSize", int, "paging", reader.opt(doc, "ps", int, default=0))
     if declared and (min(declared) > count or index > 1):
@@ -284,7 +288,8 @@ def _check_complete(ctx: _Context, doc: dict[str, Any], key: str, count: int) ->
     # NOTE: hand-edited samples (codemodder's, DefectDojo's) disagree on their totals;
     # the items are all there, so they are read with a warning.
     if len(set(declared)) > 1:
-        reader.warn(f"the response's totals disagree ({' vs '.join(map(str, declared))}); read the {count} {key} it holds")
+        shown = " vs ".join(map(str, declared))
+        reader.warn(f"the response's totals disagree ({shown}); read the {count} {key} it holds")
     elif declared and declared[0] < count:
         reader.warn(f"the response holds {count} {key} but its total says {declared[0]}; all were read")
 
@@ -334,7 +339,8 @@ def _rating(ctx: _Context, table: dict[str, Severity], word: str, where: str) ->
 def _impacts(ctx: _Context, item: dict[str, Any], where: str) -> tuple[list[Severity], list[str]]:
     ratings: list[Severity] = []
     words: list[str] = []
-    for i, impact in enumerate(ctx.reader.each(ctx.reader.opt(item, "impacts", list, where, []), f"{where}.impacts")):
+    impacts = ctx.reader.each(ctx.reader.opt(item, "impacts", list, where, []), f"{where}.impacts")
+    for i, impact in enumerate(impacts):
         at = f"{where}.impacts[{i}]"
         quality = ctx.reader.need(impact, "softwareQuality", str, at)
         word = ctx.reader.need(impact, "severity", str, at)
@@ -343,7 +349,9 @@ def _impacts(ctx: _Context, item: dict[str, Any], where: str) -> tuple[list[Seve
     return ratings, words
 
 
-def _severity(ctx: _Context, item: dict[str, Any], where: str, legacy: str | None, kind_word: str | None) -> tuple[Severity, str | None]:
+def _severity(
+    ctx: _Context, item: dict[str, Any], where: str, legacy: str | None, kind_word: str | None
+) -> tuple[Severity, str | None]:
     """The highest of the legacy severity and the impacts, and all their words."""
     ratings, words = _impacts(ctx, item, where)
     if legacy is not None:
@@ -380,36 +388,42 @@ def _advisory_id(text: str) -> str:
     return "GHSA" + text[4:].lower() if text.upper().startswith("GHSA") else text.upper()
 
 
-def _review(ctx: _Context, where: str, status: str | None, resolution: str | None, issue_status: str | None) -> Suppression | None | bool:
-    """False when the item is fixed (skip it), else its suppression (None when open)."""
+_Review = tuple[bool, Suppression | None]
+"""(still in the code?, the reviewer's suppression when accepted)."""
+_FIXED: _Review = (False, None)
+_OPEN: _Review = (True, None)
+
+
+def _review(ctx: _Context, where: str, status: str | None, resolution: str | None, issue_status: str | None) -> _Review:
+    """An issue's review state; issueStatus (10.4+) when present, else status/resolution."""
     if issue_status is not None:
         if issue_status == "FIXED":
-            return False
+            return _FIXED
         if issue_status in _ACCEPTED_ISSUE_STATUSES:
-            return Suppression("external", justification=resolution or issue_status)
+            return True, Suppression("external", justification=resolution or issue_status)
         if issue_status not in _OPEN_ISSUE_STATUSES:
             ctx.reader.warn(f"{where}: unknown issueStatus {issue_status!r} read as open")
-        return None
+        return _OPEN
     if status == "CLOSED" or resolution in _FIXED_RESOLUTIONS:
-        return False
+        return _FIXED
     if resolution in _ACCEPTED_RESOLUTIONS:
-        return Suppression("external", justification=resolution)
+        return True, Suppression("external", justification=resolution)
     if status is not None and status not in _OPEN_STATUSES:
         ctx.reader.warn(f"{where}: status {status!r} with resolution {resolution!r} read as open")
-    return None
+    return _OPEN
 
 
-def _hotspot_review(ctx: _Context, where: str, status: str, resolution: str | None) -> Suppression | None | bool:
-    """Like ``_review`` for api/hotspots/search: TO_REVIEW, or REVIEWED with a resolution."""
+def _hotspot_review(ctx: _Context, where: str, status: str, resolution: str | None) -> _Review:
+    """A hotspot's review state: TO_REVIEW, or REVIEWED with a resolution."""
     if status == "REVIEWED":
         if resolution == "FIXED":
-            return False
+            return _FIXED
         if resolution in ("SAFE", "ACKNOWLEDGED"):
-            return Suppression("external", justification=resolution)
+            return True, Suppression("external", justification=resolution)
         ctx.reader.warn(f"{where}: REVIEWED with resolution {resolution!r} read as still to review")
     elif status != "TO_REVIEW":
         ctx.reader.warn(f"{where}: unknown hotspot status {status!r} read as to review")
-    return None
+    return _OPEN
 
 
 def _status_word(status: str | None, resolution: str | None, issue_status: str | None) -> str | None:
@@ -461,8 +475,8 @@ def _read_issue(ctx: _Context, issue: dict[str, Any], where: str) -> Finding | N
     resolution = r.opt(issue, "resolution", str, where)
     # NOTE: 10.4 pre-releases (and the 10.x WS example) call issueStatus "simpleStatus".
     issue_status = r.opt(issue, "issueStatus", str, where) or r.opt(issue, "simpleStatus", str, where)
-    review = _review(ctx, where, status, resolution, issue_status)
-    if review is False:
+    current, suppression = _review(ctx, where, status, resolution, issue_status)
+    if not current:
         return None
     type_word = r.opt(issue, "type", str, where)
     severity, tool_severity = _severity(ctx, issue, where, r.opt(issue, "severity", str, where), type_word)
@@ -484,7 +498,7 @@ def _read_issue(ctx: _Context, issue: dict[str, Any], where: str) -> Finding | N
         fix=FixState.NOT_APPLICABLE,
         status=_status_word(status, resolution, issue_status),
         identifiers=_identifiers(ctx, issue, where, rule, message),
-        suppression=review,
+        suppression=suppression,
         fingerprint=fingerprint(TOOL, kind.value, rule, path or component, start, message),
         raw=issue,
     )
@@ -512,8 +526,8 @@ def _read_hotspot(ctx: _Context, hotspot: dict[str, Any], where: str) -> Finding
     category = r.opt(hotspot, "securityCategory", str, where)
     project = r.opt(hotspot, "project", str, where)
     message = r.opt(hotspot, "message", str, where, "")
-    review = _hotspot_review(ctx, where, status, resolution)
-    if review is False:
+    current, suppression = _hotspot_review(ctx, where, status, resolution)
+    if not current:
         return None
     # NOTE: the WS example and older servers omit ruleKey; the category still groups them.
     rule = r.opt(hotspot, "ruleKey", str, where) or f"hotspot:{category or 'unknown'}"
@@ -532,7 +546,7 @@ def _read_hotspot(ctx: _Context, hotspot: dict[str, Any], where: str) -> Finding
         location=Location(path=path, start_line=start, end_line=end, target=None if path else project or component),
         fix=FixState.NOT_APPLICABLE,
         status=_status_word(status, resolution, None),
-        suppression=review,
+        suppression=suppression,
         fingerprint=fingerprint(TOOL, Kind.SECURITY_HOTSPOT.value, rule, path or component, start, message),
         raw=hotspot,
     )
@@ -546,7 +560,9 @@ def _read_generic(ctx: _Context, doc: dict[str, Any]) -> list[Finding]:
     issues = r.each(r.need(doc, "issues", list), "issues")
     if issues and not _is_generic_issue(issues[0]):
         if _item_shape(issues[0]) == "issue":
-            raise r.fail("paging", "missing: an api/issues/search response without paging cannot be checked for completeness")
+            raise r.fail(
+                "paging", "missing: an api/issues/search response without paging cannot be checked for completeness"
+            )
         raise r.fail("$", _not_a_report(doc))
     rules = _generic_rules(ctx, doc) if doc.get("rules") is not None else None
     return [_read_generic_issue(ctx, issue, f"issues[{i}]", rules) for i, issue in enumerate(issues)]
@@ -566,6 +582,7 @@ def _generic_rules(ctx: _Context, doc: dict[str, Any]) -> dict[str, tuple[str, d
             raise r.fail(where, "needs impacts, type or both (SonarQube rejects the report otherwise)")
         if rule.get("impacts") is not None and not r.each(r.need(rule, "impacts", list, where), f"{where}.impacts"):
             raise r.fail(f"{where}.impacts", "empty (SonarQube requires at least one impact)")
+        _impacts(ctx, rule, where)  # checked even when no issue uses the rule
         if has_type != (r.opt(rule, "severity", str, where) is not None):
             raise r.fail(where, "type and severity must be given together")
         if rule_id in rules:
@@ -582,14 +599,17 @@ def _read_generic_issue(
     if rules is None:
         for key in ("engineId", "severity", "type"):
             if key not in issue or issue[key] is None:
-                raise r.fail(f"{where}.{key}", "missing (a generic issue report without rules needs engineId, severity and type on every issue)")
+                raise r.fail(
+                    f"{where}.{key}",
+                    "missing (a generic issue report without rules needs engineId, severity and type on every issue)",
+                )
         rated_at, rated, engine, name = where, issue, r.need(issue, "engineId", str, where), None
     else:
         if rule_id not in rules:
             raise r.fail(f"{where}.ruleId", f"rule {rule_id!r} is not defined in rules")
         for key in ("severity", "type"):
             if issue.get(key) is not None:
-                raise r.fail(f"{where}.{key}", "not allowed on an issue when the report defines rules (set it on the rule)")
+                raise r.fail(f"{where}.{key}", "not allowed on an issue when the report defines rules (SonarQube)")
         rated_at, rated = rules[rule_id]
         engine, name = rated["engineId"], rated["name"]
     type_word = r.opt(rated, "type", str, rated_at)
@@ -630,20 +650,23 @@ def _read_quality_gate(ctx: _Context, doc: dict[str, Any]) -> list[Finding]:
     status_obj = r.need(doc, "projectStatus", dict)
     gate = r.need(status_obj, "status", str, "projectStatus")
     if gate not in _GATE_STATUSES:
-        raise r.fail("projectStatus.status", f"unknown quality gate status {gate!r} (expected one of: OK, WARN, ERROR, NONE)")
+        expected = ", ".join(sorted(_GATE_STATUSES))
+        raise r.fail("projectStatus.status", f"unknown quality gate status {gate!r} (expected one of: {expected})")
     conditions = r.each(r.opt(status_obj, "conditions", list, "projectStatus", []), "projectStatus.conditions")
-    if gate == "NONE":
-        r.warn("no quality gate is configured for the project (status NONE): it checked nothing")
-    if gate in ("OK", "NONE"):
-        return []
     findings = []
     for i, cond in enumerate(conditions):
         where = f"projectStatus.conditions[{i}]"
         if r.need(cond, "status", str, where) in ("ERROR", "WARN"):
             findings.append(_condition_finding(ctx, cond, where, gate))
-    if not findings:
-        findings.append(_gate_finding(gate, status_obj))
-    return findings
+    if gate == "NONE":
+        r.warn("no quality gate is configured for the project (status NONE): it checked nothing")
+    if gate in ("OK", "NONE"):
+        # NOTE: the gate's own status is the verdict SonarQube gives (it may ignore
+        # conditions on small changes); a failing condition under it is only named.
+        if findings:
+            r.warn(f"the quality gate is {gate} although {len(findings)} condition(s) failed; no finding made")
+        return []
+    return findings or [_gate_finding(gate, status_obj)]
 
 
 def _condition_finding(ctx: _Context, cond: dict[str, Any], where: str, gate: str) -> Finding:
@@ -653,7 +676,8 @@ def _condition_finding(ctx: _Context, cond: dict[str, Any], where: str, gate: st
     actual = r.opt(cond, "actualValue", str, where)
     comparator = r.opt(cond, "comparator", str, where)
     threshold = r.opt(cond, "errorThreshold" if status == "ERROR" else "warningThreshold", str, where)
-    rule_text = f"fails when it {_COMPARATORS.get(comparator or '', comparator or '?')} {threshold}" if threshold else "failed"
+    compares = _COMPARATORS.get(comparator or "", comparator or "?")
+    rule_text = f"fails when it {compares} {threshold}" if threshold else "failed"
     message = f"{metric} = {actual if actual is not None else '(no value)'}; the condition {rule_text}"
     return Finding(
         tool=TOOL,

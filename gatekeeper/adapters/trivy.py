@@ -179,7 +179,10 @@ class _Parser:
         if "SchemaVersion" in doc:
             version = r.need(doc, "SchemaVersion", int)
             if version != SCHEMA_VERSION:
-                raise r.fail("SchemaVersion", f"unsupported Trivy SchemaVersion {version} (this adapter reads {SCHEMA_VERSION})")
+                raise r.fail(
+                    "SchemaVersion",
+                    f"unsupported Trivy SchemaVersion {version} (this adapter reads {SCHEMA_VERSION})",
+                )
         elif "ClusterName" not in doc:
             if "Results" not in doc:
                 raise r.fail("", "not a Trivy JSON report: expected SchemaVersion, ClusterName or Results")
@@ -294,7 +297,8 @@ class _Parser:
     def _severity(self, item: dict[str, Any], where: str) -> tuple[Severity, str]:
         word = self.r.need(item, "Severity", str, where)
         if word not in _SEVERITIES:
-            raise self.r.fail(f"{where}.Severity", f"unknown Trivy severity {word!r} (expected one of: {', '.join(_SEVERITIES)})")
+            expected = ", ".join(_SEVERITIES)
+            raise self.r.fail(f"{where}.Severity", f"unknown Trivy severity {word!r} (expected one of: {expected})")
         return _SEVERITIES[word], word
 
     def _strings(self, item: dict[str, Any], key: str, where: str) -> list[str]:
@@ -302,9 +306,11 @@ class _Parser:
 
     def _location(self, scope: _Scope, path: str | None, start: int | None = None,
                   end: int | None = None, resource: str | None = None) -> Location:
-        if scope.k8s_resource:
+        if scope.k8s_resource:  # the cluster is the target, even when it has no name
             resource = f"{scope.k8s_resource} {resource}" if resource else scope.k8s_resource
-        target = scope.target or strip_digest(scope.result_target) or None
+            target = scope.target
+        else:  # legacy reports name no artefact: the result Target is all there is
+            target = scope.target or strip_digest(scope.result_target) or None
         return Location(path=path or None, start_line=start, end_line=end, target=target, resource=resource)
 
     def _vulnerability(self, item: dict[str, Any], where: str, scope: _Scope,
@@ -322,7 +328,10 @@ class _Parser:
         if status == "fixed" and not fixed:
             r.warn("vulnerability with Status 'fixed' but no FixedVersion: read as no fix available")
         if status == "not_affected" and suppression is None:
-            suppression = Suppression("not-affected", "the vulnerability data source says this package is not affected (Status not_affected)")
+            suppression = Suppression(
+                "not-affected",
+                "the vulnerability data source says this package is not affected (Status not_affected)",
+            )
         identifier = r.opt(item, "PkgIdentifier", dict, where, default={})
         pkg_path = r.opt(item, "PkgPath", str, where)
         title = r.opt(item, "Title", str, where) or f"{vid} in {pkg_name}"
@@ -340,17 +349,18 @@ class _Parser:
                 name=pkg_name,
                 version=installed,
                 fixed_versions=tuple(fixed),
-                ecosystem=_ECOSYSTEMS.get(scope.result_type or "", scope.result_type),
+                ecosystem=_ecosystem(scope),
                 purl=r.opt(identifier, "PURL", str, f"{where}.PkgIdentifier"),
             ),
             fix=FixState.AVAILABLE if fixed else FixState.NONE,
             status=status,
-            identifiers=dedupe([vid, *self._strings(item, "VendorIDs", where), *self._strings(item, "CweIDs", where)]),
+            identifiers=dedupe(
+                [vid, *self._strings(item, "VendorIDs", where), *self._strings(item, "CweIDs", where)]
+            ),
             cvss=self._cvss(item, where),
             links=dedupe([r.opt(item, "PrimaryURL", str, where), *self._strings(item, "References", where)]),
             suppression=suppression,
-            fingerprint=fingerprint(TOOL, Kind.VULNERABILITY.value, vid, scope.target if scope.k8s_resource else None,
-                                    scope.k8s_resource, strip_digest(scope.result_target), pkg_path, pkg_name, installed),
+            fingerprint=_fingerprint(Kind.VULNERABILITY, vid, scope, pkg_path, pkg_name, installed),
             raw=item,
         )
 
@@ -385,7 +395,9 @@ class _Parser:
         if status == "EXCEPTION" and suppression is None:
             suppression = Suppression("exception", "excepted by a Trivy policy exception (Status EXCEPTION)")
         elif status not in ("FAIL", "EXCEPTION"):
-            raise r.fail(f"{where}.Status", f"unknown misconfiguration status {status!r} (expected FAIL, PASS or EXCEPTION)")
+            raise r.fail(
+                f"{where}.Status", f"unknown misconfiguration status {status!r} (expected FAIL, PASS or EXCEPTION)"
+            )
         severity, word = self._severity(item, where)
         cause = r.opt(item, "CauseMetadata", dict, where, default={})
         at = f"{where}.CauseMetadata"
@@ -398,7 +410,7 @@ class _Parser:
             kind=Kind.MISCONFIGURATION,
             rule_id=rule,
             title=_one_line(r.opt(item, "Title", str, where) or rule),
-            message=r.opt(item, "Message", str, where) or r.opt(item, "Description", str, where, default=""),
+            message=r.opt(item, "Message", str, where) or r.opt(item, "Description", str, where) or "",
             severity=severity,
             tool_severity=word,
             location=self._location(scope, path, start, r.opt(cause, "EndLine", int, at), resource),
@@ -406,8 +418,7 @@ class _Parser:
             identifiers=dedupe([rule, r.opt(item, "AVDID", str, where)]),
             links=dedupe([r.opt(item, "PrimaryURL", str, where), *self._strings(item, "References", where)]),
             suppression=suppression,
-            fingerprint=fingerprint(TOOL, Kind.MISCONFIGURATION.value, rule, scope.target if scope.k8s_resource else None,
-                                    scope.k8s_resource, strip_digest(scope.result_target), resource, start),
+            fingerprint=_fingerprint(Kind.MISCONFIGURATION, rule, scope, resource, start),
             raw=item,
         )
 
@@ -419,6 +430,7 @@ class _Parser:
         title = _one_line(r.opt(item, "Title", str, where) or rule)
         category = r.opt(item, "Category", str, where)
         start = r.opt(item, "StartLine", int, where)
+        # Type-checked only: the values are secrets and leave this function redacted.
         r.opt(item, "Match", str, where)
         r.opt(item, "Code", dict, where)
         place = f"{scope.result_target}:{start}" if start else scope.result_target
@@ -433,8 +445,7 @@ class _Parser:
             tool_severity=word,
             location=self._location(scope, scope.result_target, start, r.opt(item, "EndLine", int, where)),
             suppression=suppression,
-            fingerprint=fingerprint(TOOL, Kind.SECRET.value, rule, scope.target if scope.k8s_resource else None,
-                                    scope.k8s_resource, strip_digest(scope.result_target), start),
+            fingerprint=_fingerprint(Kind.SECRET, rule, scope, start),
             raw={k: (_REDACTED if k in ("Match", "Code") else v) for k, v in item.items()},
         )
 
@@ -459,13 +470,23 @@ class _Parser:
             severity=severity,
             tool_severity=word,
             location=self._location(scope, file_path),
-            package=Package(name=pkg_name, ecosystem=_ECOSYSTEMS.get(scope.result_type or "", scope.result_type)) if pkg_name else None,
+            package=Package(name=pkg_name, ecosystem=_ecosystem(scope)) if pkg_name else None,
             links=dedupe([r.opt(item, "Link", str, where)]),
             suppression=suppression,
-            fingerprint=fingerprint(TOOL, Kind.LICENSE.value, name, scope.target if scope.k8s_resource else None,
-                                    scope.k8s_resource, strip_digest(scope.result_target), pkg_name, file_path),
+            fingerprint=_fingerprint(Kind.LICENSE, name, scope, pkg_name, file_path),
             raw=item,
         )
+
+
+def _fingerprint(kind: Kind, rule: str, scope: _Scope, *parts: object) -> str:
+    # The cluster name identifies a k8s object; an ArtifactName may be a temporary checkout path.
+    cluster = scope.target if scope.k8s_resource else None
+    result_target = strip_digest(scope.result_target)
+    return fingerprint(TOOL, kind.value, rule, cluster, scope.k8s_resource, result_target, *parts)
+
+
+def _ecosystem(scope: _Scope) -> str | None:
+    return _ECOSYSTEMS.get(scope.result_type or "", scope.result_type)
 
 
 def _one_line(text: str) -> str:

@@ -2,48 +2,66 @@
 
 One run per tool, each with ``automationDetails.id`` ``gatekeeper/<tool>/`` so uploads of
 different tools don't overwrite each other; every finding (not only failing ones) with
-its verdict in ``properties.gatekeeper``; the gate's verdict in the invocation. Sample::
+its verdict in ``properties.gatekeeper``; findings covered by a policy exception or
+suppressed by the scanner carried as ``suppressions`` with the justification; the gate's
+verdict in the invocation. Sample::
 
     {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "trivy", "rules": [
       {"id": "CVE-2019-1549", "shortDescription": {"text": "openssl: ..."},
        "properties": {"security-severity": "5.5", "tags": ["security", "vulnerability"]}}]}},
       "automationDetails": {"id": "gatekeeper/trivy/"},
+      "invocations": [{"executionSuccessful": true,
+                       "properties": {"gatekeeper": {"verdict": "failed", ...}}}],
       "results": [{"ruleId": "CVE-2019-1549", "ruleIndex": 0, "level": "note", ...,
                    "partialFingerprints": {"gatekeeper/v1": "..."},
                    "properties": {"gatekeeper": {"outcome": "pass", ...}}}]}]}
+
+GitHub's upload limits (20 runs per file, 25,000 results per run, 10 MB gzipped) are kept:
+beyond them the most severe results are kept, and each run's invocation says what was left
+out in a ``toolExecutionNotifications`` entry and ``properties.gatekeeper.omitted``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from gatekeeper import __version__
-from gatekeeper.model import Finding, Severity
-from gatekeeper.verdict import Evaluated, Outcome, Verdict
+from gatekeeper.model import Finding, Severity, fingerprint
+from gatekeeper.reporters.console import summary_line
+from gatekeeper.reporters.escape import bounded, json_inert
+from gatekeeper.verdict import Evaluated, Outcome, Verdict, sort_key
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "gatekeeper/v1"
 
+# NOTE: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#file-size-limits
+MAX_RUNS = 20
+MAX_RESULTS_PER_RUN = 25_000
+MAX_GZIP_BYTES = 10 * 1024 * 1024
+
 # NOTE: GitHub maps security-severity to critical (>= 9.0), high (7.0-8.9), medium
-# (4.0-6.9) and low (0.1-3.9); one representative score per normalised severity.
+# (4.0-6.9) and low (0.1-3.9); one representative score per normalised severity. Info
+# has none: GitHub then shows the level (error / warning / note).
 SECURITY_SEVERITY = {
     Severity.CRITICAL: "9.5",
     Severity.HIGH: "8.0",
     Severity.MEDIUM: "5.5",
     Severity.LOW: "2.0",
-    Severity.INFO: "0.0",
-    Severity.UNKNOWN: "0.0",
 }
 LEVEL = {
     Outcome.FAIL: "error",
+    Outcome.APPROVE: "error",
     Outcome.WARN: "warning",
     Outcome.PASS: "note",
     Outcome.IGNORE: "note",
     Outcome.SUPPRESSED: "note",
 }
+# A megabyte-long message must not eat the 10 MB budget of everyone else.
+_TITLE_LIMIT = 1_000
+_TEXT_LIMIT = 8_000
 
 
 def to_json_data(obj: Any) -> Any:
@@ -66,35 +84,89 @@ def to_json_data(obj: Any) -> Any:
     return obj
 
 
-def _uri(path: str) -> str:
-    # NOTE: SARIF URIs are RFC 3986; GitHub wants repository-relative paths, so strip a
-    # leading "./" or "/" and percent-encode what isn't allowed in a path.
+def _uri(path: str, root: str | None = None) -> str:
+    # NOTE: SARIF URIs are RFC 3986; GitHub wants repository-relative paths, so strip the
+    # checkout root, a leading "./" or "/", and percent-encode what isn't allowed in a
+    # path. ":" is encoded too: "alpine:3.19" would otherwise read as a URI scheme.
     path = path.replace("\\", "/")
+    if root:
+        base = root.replace("\\", "/").rstrip("/") + "/"
+        if path.startswith(base):
+            path = path[len(base) :]
     while path.startswith("./"):
         path = path[2:]
-    return quote(path.lstrip("/"), safe="/:@!$&'()*+,;=-._~")
+    return quote(path.lstrip("/"), safe="/@!$&'()*+,;=-._~")
+
+
+def dumps(data: Any) -> str:
+    """JSON text with every control character escaped (json leaves C1 and U+2028 raw)."""
+    return json_inert(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 class SarifFormat:
-    """SARIF 2.1.0 log of every finding with its verdict."""
+    """SARIF 2.1.0 log of every finding with its verdict, within GitHub's limits."""
+
+    def __init__(
+        self,
+        root: str | None = None,
+        max_runs: int = MAX_RUNS,
+        max_results: int = MAX_RESULTS_PER_RUN,
+        max_gzip_bytes: int = MAX_GZIP_BYTES,
+    ) -> None:
+        self.root = root
+        """The checkout root stripped from absolute paths (``$GITHUB_WORKSPACE``)."""
+        self.max_runs = max_runs
+        self.max_results = max_results
+        self.max_gzip_bytes = max_gzip_bytes
 
     def format(self, verdict: Verdict) -> str:
-        return json.dumps(self.log_data(verdict), indent=2, ensure_ascii=False) + "\n"
-
-    def log_data(self, verdict: Verdict) -> dict[str, Any]:
-        import sarif_om as om
+        import gzip
 
         by_tool: dict[str, list[Evaluated]] = {}
         for r in verdict.reports:
             by_tool.setdefault(r.tool, [])
         for e in verdict.results:
             by_tool.setdefault(e.finding.tool, []).append(e)
-        versions = {r.tool: r.tool_version for r in verdict.reports if r.tool_version}
-        runs = [self._run(om, tool, items, versions.get(tool), verdict) for tool, items in sorted(by_tool.items())]
-        log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=runs)
-        return to_json_data(log)  # type: ignore[no-any-return]
+        total = {tool: len(items) for tool, items in by_tool.items()}
+        # NOTE: more tools than runs allowed: keep the tools with the worst findings.
+        ranked = sorted(by_tool, key=lambda t: (min((sort_key(e) for e in by_tool[t]), default=(9,)), t))
+        omitted_tools = sorted(ranked[self.max_runs :])
+        kept = {t: by_tool[t][: self.max_results] for t in ranked[: self.max_runs]}
+        while True:
+            text = dumps(self._log(verdict, kept, total, omitted_tools))
+            if len(gzip.compress(text.encode("utf-8"), 6)) <= self.max_gzip_bytes:
+                return text
+            every = sorted((e for items in kept.values() for e in items), key=sort_key)
+            if not every:
+                return text
+            # Drop the least severe quarter of what is left, then measure again.
+            keep = set(map(id, every[: len(every) * 3 // 4]))
+            kept = {t: [e for e in items if id(e) in keep] for t, items in kept.items()}
 
-    def _run(self, om: Any, tool: str, items: list[Evaluated], version: str | None, verdict: Verdict) -> Any:
+    def log_data(self, verdict: Verdict) -> dict[str, Any]:
+        """The log as plain data (what ``format`` writes)."""
+        return json.loads(self.format(verdict))  # type: ignore[no-any-return]
+
+    def _log(self, verdict: Verdict, kept: dict[str, list[Evaluated]], total: dict[str, int], omitted_tools: list[str]) -> Any:
+        import sarif_om as om
+
+        versions = {r.tool: r.tool_version for r in verdict.reports if r.tool_version}
+        runs = [
+            self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools)
+            for tool, items in sorted(kept.items())
+        ]
+        return to_json_data(om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=runs))
+
+    def _run(
+        self,
+        om: Any,
+        tool: str,
+        items: Sequence[Evaluated],
+        total: int,
+        version: str | None,
+        verdict: Verdict,
+        omitted_tools: list[str],
+    ) -> Any:
         rules: list[Any] = []
         index: dict[str, int] = {}
         worst: dict[str, Severity] = {}
@@ -107,79 +179,112 @@ class SarifFormat:
             if f.rule_id not in index:
                 index[f.rule_id] = len(rules)
                 rules.append(self._rule(om, f, worst[f.rule_id]))
-            results.append(self._result(om, e, index[f.rule_id]))
+            results.append(self._result(om, e, index[f.rule_id], verdict))
         driver = om.ToolComponent(name=tool, version=version, rules=rules or None)
-        invocation = om.Invocation(
-            execution_successful=True,
-            properties={"gatekeeper": {"verdict": verdict.status.value, "policy": verdict.policy_name}},
-        )
         return om.Run(
             tool=om.Tool(driver=driver),
             automation_details=om.RunAutomationDetails(id=f"gatekeeper/{tool}/"),
             conversion=om.Conversion(tool=om.Tool(driver=om.ToolComponent(name="gatekeeper", version=__version__))),
-            invocations=[invocation],
+            invocations=[self._invocation(om, verdict, total - len(items), total, omitted_tools)],
             results=results,
             column_kind="unicodeCodePoints",
         )
 
-    def _rule(self, om: Any, f: Finding, severity: Severity) -> Any:
-        help_text = f.message or f.title
-        if f.links:
-            help_text += "\n\n" + "\n".join(f.links[:10])
-        return om.ReportingDescriptor(
-            id=f.rule_id,
-            short_description=om.MultiformatMessageString(text=f.title or f.rule_id),
-            full_description=om.MultiformatMessageString(text=f.message or f.title or f.rule_id),
-            help=om.MultiformatMessageString(text=help_text or f.rule_id),
-            help_uri=f.links[0] if f.links and f.links[0].startswith(("http://", "https://")) else None,
-            properties={
-                "security-severity": SECURITY_SEVERITY[severity],
-                "tags": ["security", f.kind.value],
-            },
+    def _invocation(self, om: Any, verdict: Verdict, dropped: int, total: int, omitted_tools: list[str]) -> Any:
+        gate: dict[str, Any] = {
+            "verdict": verdict.status.value,
+            "summary": summary_line(verdict),
+            "policy": verdict.policy_name,
+            "enforce": verdict.enforce,
+        }
+        if verdict.environment:
+            gate["environment"] = verdict.environment
+        if verdict.problems:
+            gate["problems"] = [bounded(p, _TITLE_LIMIT) for p in verdict.problems[:100]]
+        notes = []
+        if dropped:
+            gate.setdefault("omitted", {})["results"] = dropped
+            notes.append(
+                f"gatekeeper kept the {total - dropped} most severe of {total} results: GitHub code scanning "
+                f"accepts at most {self.max_results} results per run and {self.max_gzip_bytes // 1048576 or 1} MB "
+                "(gzipped) per file; the JSON or HTML report has all of them."
+            )
+        if omitted_tools:
+            gate.setdefault("omitted", {})["tools"] = omitted_tools
+            notes.append(
+                f"gatekeeper left out the runs of {len(omitted_tools)} tools with the least severe findings "
+                f"(GitHub code scanning accepts at most {self.max_runs} runs per file): {', '.join(omitted_tools)}"
+            )
+        return om.Invocation(
+            execution_successful=True,
+            tool_execution_notifications=[om.Notification(message=om.Message(text=n), level="warning") for n in notes] or None,
+            properties={"gatekeeper": gate},
         )
 
-    def _result(self, om: Any, e: Evaluated, rule_index: int) -> Any:
+    def _rule(self, om: Any, f: Finding, severity: Severity) -> Any:
+        help_text = bounded(f.message or f.title, _TEXT_LIMIT)
+        if f.links:
+            help_text += "\n\n" + "\n".join(bounded(link, 500) for link in f.links[:10])
+        props: dict[str, Any] = {"tags": ["security", f.kind.value]}
+        if severity in SECURITY_SEVERITY:
+            props["security-severity"] = SECURITY_SEVERITY[severity]
+        link = f.links[0] if f.links else ""
+        return om.ReportingDescriptor(
+            id=f.rule_id,
+            short_description=om.MultiformatMessageString(text=bounded(f.title or f.rule_id, _TITLE_LIMIT)),
+            full_description=om.MultiformatMessageString(text=bounded(f.message or f.title or f.rule_id, _TEXT_LIMIT)),
+            help=om.MultiformatMessageString(text=help_text or f.rule_id),
+            help_uri=link if link.startswith(("http://", "https://")) and len(link) < 2000 and " " not in link else None,
+            properties=props,
+        )
+
+    def _result(self, om: Any, e: Evaluated, rule_index: int, verdict: Verdict) -> Any:
         f, d = e.finding, e.decision
         text = f.title if not f.message or f.message == f.title else f"{f.title}\n\n{f.message}"
-        props: dict[str, Any] = {
-            "gatekeeper": {
-                "outcome": d.outcome.value,
-                "reason": d.reason,
-                "decidedBy": d.decided_by,
-                "severity": d.severity.label,
-                "toolSeverity": f.tool_severity,
-                "kind": f.kind.value,
-                "fix": f.fix.value,
-            }
+        gate: dict[str, Any] = {
+            "outcome": d.outcome.value,
+            "reason": bounded(d.reason, _TITLE_LIMIT),
+            "decidedBy": bounded(d.decided_by, _TITLE_LIMIT),
+            "severity": d.severity.label,
+            "toolSeverity": f.tool_severity,
+            "kind": f.kind.value,
+            "fix": f.fix.value,
         }
         if f.identifiers:
-            props["gatekeeper"]["identifiers"] = list(f.identifiers)
+            gate["identifiers"] = list(f.identifiers[:50])
         if f.package is not None:
-            props["gatekeeper"]["package"] = {
+            gate["package"] = {
                 "name": f.package.name,
                 "version": f.package.version,
-                "fixedVersions": list(f.package.fixed_versions),
+                "fixedVersions": list(f.package.fixed_versions[:20]),
             }
         if f.cvss_score is not None:
-            props["gatekeeper"]["cvss"] = f.cvss_score
-        suppressions = None
-        if d.outcome is Outcome.SUPPRESSED:
-            suppressions = [
-                om.Suppression(
-                    kind="external" if f.suppression is None or f.suppression.kind != "inSource" else "inSource",
-                    justification=d.reason,
-                )
-            ]
+            gate["cvss"] = f.cvss_score
         return om.Result(
             rule_id=f.rule_id,
             rule_index=rule_index,
             level=LEVEL[d.outcome],
-            message=om.Message(text=text or f.rule_id),
+            message=om.Message(text=bounded(text or f.rule_id, _TEXT_LIMIT)),
             locations=self._locations(om, f) or None,
-            partial_fingerprints={FINGERPRINT_KEY: f.fingerprint},
-            suppressions=suppressions,
-            properties=props,
+            partial_fingerprints={FINGERPRINT_KEY: stable_fingerprint(f)},
+            suppressions=self._suppressions(om, e, verdict),
+            properties={"gatekeeper": gate},
         )
+
+    def _suppressions(self, om: Any, e: Evaluated, verdict: Verdict) -> list[Any] | None:
+        f, d = e.finding, e.decision
+        if d.outcome is not Outcome.SUPPRESSED:
+            return None
+        if d.decided_by.startswith("exception"):
+            # A policy exception: decided outside the code, accepted by the security team.
+            props = None
+            for x in verdict.exceptions:
+                if x.id and x.id in d.decided_by:
+                    props = {"gatekeeper": {"exception": x.id, "owner": x.owner, "expires": x.expires.isoformat()}}
+                    break
+            return [om.Suppression(kind="external", status="accepted", justification=bounded(d.reason, _TITLE_LIMIT), properties=props)]
+        kind = "inSource" if f.suppression is not None and f.suppression.kind == "inSource" else "external"
+        return [om.Suppression(kind=kind, justification=bounded(d.reason, _TITLE_LIMIT))]
 
     def _locations(self, om: Any, f: Finding) -> list[Any]:
         loc = f.location
@@ -189,13 +294,24 @@ class SarifFormat:
         region = None
         if loc.start_line:
             region = om.Region(start_line=loc.start_line, end_line=max(loc.end_line or loc.start_line, loc.start_line))
-        logical = [om.LogicalLocation(fully_qualified_name=loc.resource)] if loc.resource else None
+        logical = [om.LogicalLocation(fully_qualified_name=bounded(loc.resource, _TITLE_LIMIT))] if loc.resource else None
         return [
             om.Location(
-                physical_location=om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=_uri(uri)), region=region),
+                physical_location=om.PhysicalLocation(
+                    artifact_location=om.ArtifactLocation(uri=_uri(bounded(uri, 2000), self.root)), region=region
+                ),
                 logical_locations=logical,
             )
         ]
+
+
+def stable_fingerprint(f: Finding) -> str:
+    """The adapter's fingerprint, or one from what identifies the finding across runs."""
+    if f.fingerprint:
+        return f.fingerprint
+    loc = f.location
+    pkg = f.package
+    return fingerprint(f.tool, f.rule_id, loc.path, loc.resource, pkg and pkg.name, pkg and pkg.version, loc.start_line)
 
 
 def runs_of(data: dict[str, Any]) -> Iterable[dict[str, Any]]:

@@ -614,7 +614,7 @@ def test_corpus_details():
     assert v4.cvss[0] == Cvss(6.3, "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N", "4", "ghsa")
     assert v4.tool_version == "0.69.1"
     assert v4.package.fixed_versions == ("11.0.14", "10.1.49", "9.0.112")
-    assert v4.identifiers == ("CVE-2025-66614", "GHSA-fpj8-gq4v-p354")
+    assert v4.identifiers == ("CVE-2025-66614", "GHSA-fpj8-gq4v-p354", "CWE-20")
     secrets = load("trivy-golden-secrets.json")
     # The golden's context line holds an unmasked token; it must not survive anywhere.
     assert "ghp_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" not in repr(secrets) + repr([f.raw for f in secrets.findings])
