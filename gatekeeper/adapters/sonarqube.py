@@ -56,6 +56,13 @@ issueStatus FIXED, hotspot REVIEWED+FIXED) are no longer in the code and are ski
 Items accepted by a reviewer (FALSE-POSITIVE, WONTFIX, issueStatus ACCEPTED /
 FALSE_POSITIVE, hotspot SAFE/ACKNOWLEDGED) are kept with ``Suppression("external")``.
 
+Location: a component key ``project:path`` -> the ``components[].path`` the response
+gives, else the key minus its project prefix, else the part after the first ``:``; the
+project itself (a dependency-check finding, say) has no path and becomes the target.
+Identifiers: CWE ids from ``cwe-NNN`` tags, and CVE/GHSA/CWE ids named in the messages of
+the dependency-check plugin's ``OWASP:`` rules. The fingerprint covers tool, kind, rule,
+path, start line and message, never the server's issue key or dates.
+
 Completeness: a response whose declared totals all exceed the items it holds is one page
 of a larger result and is rejected (fail closed); ``merge_pages`` joins fetched pages.
 Responses carry no SonarQube version.

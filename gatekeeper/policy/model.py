@@ -1,11 +1,18 @@
-"""The policy as evaluated: a frozen, validated object (loading is in ``load.py``)."""
+"""The policy as evaluated: frozen, validated objects (loading is in ``load.py``).
+
+A policy is the top-level defaults (``fail_on``, ``ignore_unfixed``, ``secrets`` ...)
+refined by severity overrides, exceptions and rules. Every rule, override and exception
+keeps ``origin`` (``file:line``) so a decision can always be traced to the line that made it.
+"""
 
 from __future__ import annotations
 
+import datetime
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gatekeeper.model import Severity
+from gatekeeper.policy.select import Selector
 
 
 class Action(str, enum.Enum):
@@ -14,6 +21,95 @@ class Action(str, enum.Enum):
     FAIL = "fail"
     WARN = "warn"
     IGNORE = "ignore"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a selected finding fails or warns; ``None`` falls back to the top-level setting."""
+
+    fail_on: Severity | None = None
+    """Fail at or above this (effective) severity."""
+    warn_on: Severity | None = None
+    """Warn at or above this severity (below ``fail_on``)."""
+    fail_on_cvss: float | None = None
+    """Also fail when the highest CVSS base score is at or above this."""
+    warn_on_cvss: float | None = None
+    """Also warn when the highest CVSS base score is at or above this."""
+    ignore_unfixed: bool | None = None
+    """Ignore vulnerabilities that have no fix."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most ``max`` findings at or above ``severity`` may pass a rule; beyond that, all of them fail."""
+
+    severity: Severity
+    """The lowest severity counted."""
+    max: int
+    """How many are tolerated."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Selects findings and decides them; the first rule that selects a finding decides it."""
+
+    id: str
+    """Unique name, shown in every decision the rule makes."""
+    match: Selector
+    """Which findings it decides (an empty selector selects every finding)."""
+    origin: str
+    """``file:line`` where it is defined."""
+    action: Action | None = None
+    """Decide every selected finding this way (instead of thresholds)."""
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    """Thresholds, when there is no ``action``."""
+    budget: Budget | None = None
+    """Tolerate a number of findings below the fail threshold, fail them all beyond it."""
+    warn_only: bool = False
+    """``mode: warn``: the rule's failures are reported as warnings (to roll a rule out)."""
+    description: str = ""
+    """Why the rule exists."""
+    enabled: bool = True
+    """``enabled: false`` switches off a rule of the same id from a base policy."""
+
+
+@dataclass(frozen=True)
+class SeverityOverride:
+    """Re-rates the findings it selects; the tool's own rating stays on the finding."""
+
+    match: Selector
+    severity: Severity
+    origin: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyException:
+    """A time-limited, owned acceptance of the findings it selects."""
+
+    id: str
+    """The exception's id, or ``file:line`` when it has none."""
+    match: Selector
+    reason: str
+    owner: str
+    """``owner``, or ``approved_by`` when there is no owner."""
+    expires: datetime.date
+    """Last day on which it applies."""
+    origin: str
+    approved_by: str = ""
+    created: datetime.date | None = None
+    """When it was granted; the lifetime cap counts from here (else from today)."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A report that must be among the inputs: a category, or a tool."""
+
+    category: str | None = None
+    tool: str | None = None
+
+    def describe(self) -> str:
+        return f"a {self.category} report" if self.category else f"a report from {self.tool}"
 
 
 @dataclass(frozen=True)
@@ -32,3 +128,30 @@ class Policy:
     """What a detected secret does, whatever its severity."""
     unknown_severity: Severity = Severity.HIGH
     """How a finding the tool did not rate is treated."""
+    warn_on: Severity | None = None
+    """Findings at or above this severity (and below ``fail_on``) warn."""
+    fail_on_cvss: float | None = None
+    """Findings whose CVSS base score is at or above this fail."""
+    warn_on_cvss: float | None = None
+    """Findings whose CVSS base score is at or above this warn."""
+    rules: tuple[Rule, ...] = ()
+    """In order: the first that selects a finding decides it."""
+    severity_overrides: tuple[SeverityOverride, ...] = ()
+    """In order: the first that selects a finding re-rates it."""
+    exceptions: tuple[PolicyException, ...] = ()
+    """In order: the first active one that selects a finding excepts it."""
+    required: tuple[Requirement, ...] = ()
+    """Reports that must be present."""
+    expiry_warning_days: int = 14
+    """Exceptions expiring within this many days are warned about."""
+    max_exception_days: dict[Severity, int] = field(default_factory=dict, hash=False)
+    """Longest exception lifetime allowed per severity."""
+    environment: str | None = None
+    """The environment overlay applied, if any."""
+    environments: tuple[str, ...] = ()
+    """Every environment the policy defines."""
+
+    @property
+    def defaults(self) -> Thresholds:
+        """The top-level thresholds, which rules refine."""
+        return Thresholds(self.fail_on, self.warn_on, self.fail_on_cvss, self.warn_on_cvss, self.ignore_unfixed)

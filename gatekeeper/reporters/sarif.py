@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -151,8 +152,11 @@ class SarifFormat:
         import sarif_om as om
 
         versions = {r.tool: r.tool_version for r in verdict.reports if r.tool_version}
+        # NOTE: GitHub rejects a result without a location (Sarif.Multitool GH1015); a
+        # finding with no file (pip-audit: a package) points at the report it came from.
+        origin = {id(f): r.target or r.source for r in verdict.reports for f in r.findings}
         runs = [
-            self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools)
+            self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools, origin)
             for tool, items in sorted(kept.items())
         ]
         return to_json_data(om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=runs))
@@ -166,6 +170,7 @@ class SarifFormat:
         version: str | None,
         verdict: Verdict,
         omitted_tools: list[str],
+        origin: dict[int, str],
     ) -> Any:
         rules: list[Any] = []
         index: dict[str, int] = {}
@@ -179,7 +184,7 @@ class SarifFormat:
             if f.rule_id not in index:
                 index[f.rule_id] = len(rules)
                 rules.append(self._rule(om, f, worst[f.rule_id]))
-            results.append(self._result(om, e, index[f.rule_id], verdict))
+            results.append(self._result(om, e, index[f.rule_id], verdict, origin.get(id(f))))
         driver = om.ToolComponent(name=tool, version=version, rules=rules or None)
         return om.Run(
             tool=om.Tool(driver=driver),
@@ -238,7 +243,7 @@ class SarifFormat:
             properties=props,
         )
 
-    def _result(self, om: Any, e: Evaluated, rule_index: int, verdict: Verdict) -> Any:
+    def _result(self, om: Any, e: Evaluated, rule_index: int, verdict: Verdict, origin: str | None) -> Any:
         f, d = e.finding, e.decision
         text = f.title if not f.message or f.message == f.title else f"{f.title}\n\n{f.message}"
         gate: dict[str, Any] = {
@@ -265,7 +270,7 @@ class SarifFormat:
             rule_index=rule_index,
             level=LEVEL[d.outcome],
             message=om.Message(text=bounded(text or f.rule_id, _TEXT_LIMIT)),
-            locations=self._locations(om, f) or None,
+            locations=self._locations(om, f, origin) or None,
             partial_fingerprints={FINGERPRINT_KEY: stable_fingerprint(f)},
             suppressions=self._suppressions(om, e, verdict),
             properties={"gatekeeper": gate},
@@ -286,11 +291,11 @@ class SarifFormat:
         kind = "inSource" if f.suppression is not None and f.suppression.kind == "inSource" else "external"
         return [om.Suppression(kind=kind, justification=bounded(d.reason, _TITLE_LIMIT))]
 
-    def _locations(self, om: Any, f: Finding) -> list[Any]:
+    def _locations(self, om: Any, f: Finding, origin: str | None) -> list[Any]:
         loc = f.location
-        uri = loc.path or loc.target
-        if not uri:
-            return []
+        uri = loc.path or loc.target or (origin if origin and origin != "<stdin>" else None) or "unknown"
+        if f.package is not None and not loc.resource:
+            loc = replace(loc, resource=f"{f.package.name}@{f.package.version}" if f.package.version else f.package.name)
         region = None
         if loc.start_line:
             region = om.Region(start_line=loc.start_line, end_line=max(loc.end_line or loc.start_line, loc.start_line))
