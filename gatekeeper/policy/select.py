@@ -1,0 +1,208 @@
+"""Selecting findings: the ``match:`` block shared by rules, severity overrides and exceptions.
+
+Every key narrows the selection (AND); a list under one key is any of its values (OR).
+Text comparisons ignore case, except paths. Rule ids and identifiers accept ``*`` globs;
+paths accept ``*``, ``?``, ``[...]`` and ``**`` (any number of directories).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from gatekeeper.model import Finding, FixState, Kind, Report, Severity
+
+CATEGORIES = ("secrets", "dependencies", "image", "iac", "dockerfile", "sast")
+
+# NOTE: Trivy names Python lock files by their tool; the adapter maps them to pypi,
+# but a finding from another source may still carry the raw type.
+PYPI_NAMES = frozenset({"pypi", "pip", "pipenv", "poetry", "uv", "python-pkg", "python"})
+_OPERATORS = ("<", ">", "=", "!", "~")
+
+
+def is_pypi(ecosystem: str | None) -> bool:
+    return (ecosystem or "").lower() in PYPI_NAMES
+
+
+def normalise_path(path: str) -> str:
+    """``./src/a.py`` and ``/src/a.py`` -> ``src/a.py``, so globs are written once."""
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+@lru_cache(maxsize=1024)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a path glob: ``*`` and ``?`` stay within a directory, ``**`` crosses them."""
+    pattern = normalise_path(pattern)
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            out += "[^/]"
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end]
+            out += "[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]"
+            i = end + 1
+        else:
+            out += re.escape(pattern[i])
+            i += 1
+    return re.compile(out + r"\Z", re.DOTALL)
+
+
+def _text_match(patterns: tuple[str, ...], values: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(v.lower(), p) for p in patterns for v in values)
+
+
+def _canonical_name(name: str, ecosystem: str | None) -> str:
+    # PEP 503: PyYAML, pyyaml and py_yaml are one project.
+    return re.sub(r"[-_.]+", "-", name).lower() if is_pypi(ecosystem) else name.lower()
+
+
+@dataclass(frozen=True)
+class VersionMatch:
+    """A version condition: a PEP 440 specifier set (PyPI), or an exact / ``prefix.*`` version."""
+
+    text: str
+
+    @property
+    def is_specifier(self) -> bool:
+        return self.text.lstrip().startswith(_OPERATORS)
+
+    def check(self) -> str | None:
+        """Why the condition cannot be used, or ``None``."""
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        if self.is_specifier:
+            try:
+                SpecifierSet(self.text)
+            except InvalidSpecifier:
+                return f"{self.text!r} is not a valid PEP 440 version specifier (e.g. '>=1.2,<2')"
+        elif not self.text.strip() or " " in self.text.strip():
+            return f"{self.text!r} is not a version (write '1.2.3', '1.2.*' or a specifier such as '<2.0')"
+        return None
+
+    def matches(self, version: str | None, ecosystem: str | None) -> bool:
+        if not version:
+            return False
+        text = self.text.strip()
+        if is_pypi(ecosystem):
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+            from packaging.version import InvalidVersion, Version
+
+            try:
+                spec = SpecifierSet(text if self.is_specifier else f"=={text}")
+                return Version(version) in spec or spec.contains(version, prereleases=True)
+            except (InvalidSpecifier, InvalidVersion):
+                return version == text
+        if self.is_specifier:
+            # NOTE: ordering is defined per ecosystem (dpkg, apk, semver ...): only PyPI is
+            # compared; elsewhere a range selects nothing rather than guessing.
+            return False
+        if text.endswith(".*"):
+            return version.startswith(text[:-1])
+        return version == text
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Which findings a rule, override or exception applies to."""
+
+    tools: tuple[str, ...] = ()
+    kinds: tuple[Kind, ...] = ()
+    categories: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    """Rule id globs, lower-case."""
+    identifiers: tuple[str, ...] = ()
+    """CVE / GHSA / CWE ... globs, lower-case; matched against the rule id and every identifier."""
+    packages: tuple[str, ...] = ()
+    ecosystems: tuple[str, ...] = ()
+    version: VersionMatch | None = None
+    paths: tuple[str, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    fix: tuple[FixState, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self == Selector()
+
+    def matches(self, finding: Finding, categories: frozenset[str], severity: Severity) -> bool:
+        """True when every key selects the finding (``severity`` is the one the policy uses)."""
+        f = finding
+        if self.tools and f.tool.lower() not in self.tools:
+            return False
+        if self.kinds and f.kind not in self.kinds:
+            return False
+        if self.categories and not categories.intersection(self.categories):
+            return False
+        if self.rules and not _text_match(self.rules, (f.rule_id,)):
+            return False
+        if self.identifiers and not _text_match(self.identifiers, (f.rule_id, *f.identifiers)):
+            return False
+        if self.severities and severity not in self.severities:
+            return False
+        if self.fix and f.fix not in self.fix:
+            return False
+        if self.paths:
+            if not f.location.path:
+                return False
+            path = normalise_path(f.location.path)
+            if not any(glob_regex(p).match(path) for p in self.paths):
+                return False
+        if self.packages or self.ecosystems or self.version:
+            return self._package_matches(f)
+        return True
+
+    def _package_matches(self, f: Finding) -> bool:
+        pkg = f.package
+        if pkg is None:
+            return False
+        if self.ecosystems:
+            eco = "pypi" if is_pypi(pkg.ecosystem) else (pkg.ecosystem or "").lower()
+            if eco not in self.ecosystems:
+                return False
+        if self.packages:
+            name = _canonical_name(pkg.name, pkg.ecosystem)
+            if not any(fnmatch.fnmatchcase(name, _canonical_name(p, pkg.ecosystem)) for p in self.packages):
+                return False
+        return self.version is None or self.version.matches(pkg.version, pkg.ecosystem)
+
+
+def _is_dockerfile(path: str | None) -> bool:
+    name = posixpath.basename(normalise_path(path or "")).lower()
+    return name.startswith(("dockerfile", "containerfile")) or name.endswith((".dockerfile", ".containerfile"))
+
+
+def categories_of(finding: Finding, report: Report | None = None) -> frozenset[str]:
+    """The report categories a finding belongs to, for ``category:`` selections and ``required:``.
+
+    Secrets are ``secrets``; vulnerable packages ``dependencies`` (and ``image`` when the report
+    scanned an image); misconfigurations ``iac`` (``dockerfile`` when in a Dockerfile); code
+    issues, hotspots and non-Dockerfile lint ``sast``.
+    """
+    kind = finding.kind
+    if kind is Kind.SECRET:
+        return frozenset({"secrets"})
+    if kind in (Kind.VULNERABILITY, Kind.LICENSE):
+        image = report is not None and "image" in report.categories
+        return frozenset({"dependencies", "image"} if image else {"dependencies"})
+    dockerfile = finding.tool == "hadolint" or _is_dockerfile(finding.location.path)
+    if kind is Kind.MISCONFIGURATION:
+        return frozenset({"dockerfile"} if dockerfile else {"iac"})
+    if kind is Kind.LINT and dockerfile:
+        return frozenset({"dockerfile"})
+    return frozenset({"sast"})
