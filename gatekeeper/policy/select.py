@@ -106,9 +106,10 @@ class VersionMatch:
 
             try:
                 spec = SpecifierSet(text if self.is_specifier else f"=={text}")
-                return Version(version) in spec or spec.contains(version, prereleases=True)
+                # A pre-release is as vulnerable as the release it precedes: include them.
+                return spec.contains(Version(version), prereleases=True)
             except (InvalidSpecifier, InvalidVersion):
-                return version == text
+                return not self.is_specifier and version == text
         if self.is_specifier:
             # NOTE: ordering is defined per ecosystem (dpkg, apk, semver ...): only PyPI is
             # compared; elsewhere a range selects nothing rather than guessing.

@@ -20,6 +20,13 @@ STDIN = "-"
 REPORT_SUFFIXES = (".json", ".sarif")
 
 
+_ARCHIVES = (
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+
+
 class SourceError(Exception):
     """A report could not be read; the message starts with the file name."""
 
@@ -71,6 +78,9 @@ def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
     data = _read_bytes(name, stdin)
     if not data.strip():
         raise SourceError(f"{source}: the report is empty (0 bytes of JSON)")
+    for magic, what in _ARCHIVES:
+        if data.startswith(magic):
+            raise SourceError(f"{source}: {what}, not a JSON report; extract the report first")
     try:
         # NOTE: strict UTF-8 (a BOM is tolerated: some Windows tools write one).
         text = data.decode("utf-8-sig")
@@ -79,7 +89,13 @@ def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        where = "truncated: the JSON ends early" if e.pos >= len(text.rstrip()) else e.msg
+        if e.pos >= len(text.rstrip()):
+            where = "truncated: the JSON ends early"
+        elif e.msg == "Extra data":
+            # NOTE: trufflehog and others print JSON Lines (one document per line).
+            where = "more than one JSON document (JSON Lines is not a format gatekeeper reads)"
+        else:
+            where = e.msg
         raise SourceError(f"{source}: invalid JSON at line {e.lineno} column {e.colno}: {where}") from None
     except RecursionError:
         raise SourceError(f"{source}: JSON nested too deeply") from None

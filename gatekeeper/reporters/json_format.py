@@ -1,0 +1,155 @@
+"""JSON: every finding and its decision, and the verdict, in a documented versioned schema.
+
+The schema is package data (``reporters/json_schema.json``, described in
+``docs/json-output.md``). ``schemaVersion`` follows semver: a new optional field is a minor
+change, anything that can break a consumer is a major one. Sample::
+
+    {
+      "schemaVersion": "1.0.0",
+      "gatekeeper": {"version": "0.1.0"},
+      "verdict": {"status": "failed", "summary": "FAILED: 1 finding violates the policy.",
+                  "enforce": true, "policy": "built-in default", "environment": null,
+                  "problems": [], "notices": []},
+      "counts": {"findings": 2, "byOutcome": {"fail": 1, "pass": 1, ...},
+                 "bySeverity": {"critical": 1, ...}, "byTool": {"trivy": {"critical": 1, ...}}},
+      "reports": [{"source": "trivy.json", "tool": "trivy", "format": "trivy", "findings": 2, ...}],
+      "exceptions": [{"id": "CVE-2024-0001-base-image", "state": "expiring", ...}],
+      "findings": [{"tool": "trivy", "kind": "vulnerability", "ruleId": "CVE-2024-0001",
+                    "title": "...", "severity": "critical", "location": {"path": "..."},
+                    "decision": {"outcome": "fail", "reason": "...", "decidedBy": "fail_on",
+                                 "severity": "critical"}, ...}]
+    }
+
+A finding's ``raw`` item (which may hold a secret) is never written. Text fields are
+bounded (a megabyte-long message is cut, ending with an ellipsis).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from gatekeeper import __version__
+from gatekeeper.model import Finding, Severity
+from gatekeeper.reporters.console import summary_line
+from gatekeeper.reporters.escape import bounded, json_inert
+from gatekeeper.verdict import Evaluated, Outcome, Verdict
+
+SCHEMA_VERSION = "1.0.0"
+SCHEMA_ID = "https://github.com/gatekeeper/gatekeeper/schemas/report-1.json"
+
+_TEXT = 16_000
+_SHORT = 2_000
+_SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
+
+
+class JsonFormat:
+    """The whole verdict as JSON for other tools."""
+
+    def format(self, verdict: Verdict) -> str:
+        return json_inert(json.dumps(self.data(verdict), indent=2, ensure_ascii=False)) + "\n"
+
+    def data(self, verdict: Verdict) -> dict[str, Any]:
+        """The document as plain data."""
+        by_tool = verdict.by_tool_and_severity()
+        for r in verdict.reports:
+            by_tool.setdefault(r.tool, Counter())
+        severities: Counter[Severity] = Counter()
+        for counts in by_tool.values():
+            severities.update(counts)
+        return {
+            "$schema": SCHEMA_ID,
+            "schemaVersion": SCHEMA_VERSION,
+            "gatekeeper": {"version": __version__},
+            "verdict": {
+                "status": verdict.status.value,
+                "summary": summary_line(verdict),
+                "enforce": verdict.enforce,
+                "policy": bounded(verdict.policy_name, _SHORT),
+                "environment": verdict.environment,
+                "problems": [bounded(p, _SHORT) for p in verdict.problems],
+                "notices": [bounded(n, _SHORT) for n in verdict.notices],
+            },
+            "counts": {
+                "findings": len(verdict.results),
+                "byOutcome": {o.value: verdict.count(o) for o in Outcome},
+                "bySeverity": {s.label: severities[s] for s in _SEVERITIES},
+                "byTool": {t: {s.label: c[s] for s in _SEVERITIES} for t, c in sorted(by_tool.items())},
+            },
+            "reports": [
+                {
+                    "source": bounded(r.source, _SHORT),
+                    "tool": r.tool,
+                    "format": r.format,
+                    "toolVersion": r.tool_version,
+                    "target": bounded(r.target, _SHORT) or None,
+                    "categories": sorted(r.categories),
+                    "findings": len(r.findings),
+                    "gaps": [{"subject": bounded(g.subject, _SHORT), "reason": bounded(g.reason, _SHORT)} for g in r.gaps],
+                    "warnings": [bounded(w, _SHORT) for w in r.warnings],
+                }
+                for r in verdict.reports
+            ],
+            "exceptions": [
+                {
+                    "id": x.id,
+                    "state": x.state.value,
+                    "reason": bounded(x.reason, _SHORT),
+                    "owner": x.owner,
+                    "expires": x.expires.isoformat(),
+                    "matched": x.matched,
+                }
+                for x in verdict.exceptions
+            ],
+            "findings": [finding_data(e) for e in verdict.results],
+        }
+
+
+def finding_data(e: Evaluated) -> dict[str, Any]:
+    """One finding with its decision; never its ``raw`` item."""
+    f: Finding = e.finding
+    d = e.decision
+    loc = f.location
+    pkg = f.package
+    return {
+        "tool": f.tool,
+        "toolVersion": f.tool_version,
+        "kind": f.kind.value,
+        "ruleId": bounded(f.rule_id, _SHORT),
+        "title": bounded(f.title, _SHORT),
+        "message": bounded(f.message, _TEXT),
+        "severity": f.severity.label,
+        "toolSeverity": f.tool_severity,
+        "location": {
+            "path": bounded(loc.path, _SHORT) or None,
+            "startLine": loc.start_line,
+            "endLine": loc.end_line,
+            "target": bounded(loc.target, _SHORT) or None,
+            "resource": bounded(loc.resource, _SHORT) or None,
+        },
+        "package": None
+        if pkg is None
+        else {
+            "name": pkg.name,
+            "version": pkg.version,
+            "fixedVersions": list(pkg.fixed_versions),
+            "ecosystem": pkg.ecosystem,
+            "purl": pkg.purl,
+        },
+        "fix": f.fix.value,
+        "status": f.status,
+        "identifiers": list(f.identifiers),
+        "cvss": [{"score": c.score, "vector": c.vector, "version": c.version, "source": c.source} for c in f.cvss],
+        "links": [bounded(link, _SHORT) for link in f.links],
+        "suppression": None
+        if f.suppression is None
+        else {"kind": f.suppression.kind, "justification": bounded(f.suppression.justification, _SHORT) or None},
+        "fingerprint": f.fingerprint,
+        "decision": {
+            "outcome": d.outcome.value,
+            "reason": bounded(d.reason, _SHORT),
+            "decidedBy": bounded(d.decided_by, _SHORT),
+            "severity": d.severity.label,
+        },
+    }

@@ -1,0 +1,112 @@
+"""The whole external corpus through content detection, as `gatekeeper check DIR` sees it.
+
+Each adapter's own tests check exact finding counts per corpus file; this suite checks
+the other half of "fail closed": every file in ``../shared/corpus`` is either read by the
+adapter of its folder's tool or refused with a message that names the file and the
+reason. No file is silently read by the wrong adapter, and nothing crashes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gatekeeper.adapters import AdapterError
+from gatekeeper.sources import SourceError, load_report
+from tests.conftest import CORPUS, require_shared
+
+# Folder -> the format its reports are in (SARIF files go to the SARIF adapter wherever they are).
+FOLDER_FORMAT = {
+    "trivy": "trivy",
+    "gitleaks": "gitleaks",
+    "checkov": "checkov",
+    "hadolint": "hadolint",
+    "pip-audit": "pip-audit",
+    "sonarqube": "sonarqube",
+    "sarif": "sarif",
+}
+
+# Files that must be refused, and why. Everything else must be read.
+REFUSED = {
+    # Empty documents whose tool the name does not tell: fine with --format (below).
+    "gitleaks/defectdojo-no_findings.json": r"empty null.*--format",
+    "pip-audit/defectdojo-empty.json": r"empty \[\].*--format",
+    "trivy/defectdojo-legacy_no_vuln.json": r"empty null.*--format",
+    # Fabricated by DefectDojo: a vulnerability without an id, which Trivy never prints.
+    "trivy/defectdojo-legacy_trivy_mix.json": r"\[0\]\.Vulnerabilities\[0\]\.VulnerabilityID: missing",
+    # snake_case keys: a reader would silently lose rules and locations.
+    "sarif/codemodder-semgrep-snake_case-nonconformant.sarif": r"snake_case key is not SARIF 2.1.0",
+    # The run says the tool failed: its results may be partial.
+    "sarif/defectdojo-spotbugs.sarif": r"executionSuccessful: the scanner \(spotbugs\) reported that it failed",
+    # Not reports: rule and project objects, a third-party exporter, archives.
+    "sonarqube/defectdojo-api_sonarqube-hotspots-rule.json": r"not a report format",
+    "sonarqube/defectdojo-api_sonarqube-hotspots-rule_wo_risk_description.json": r"not a report format",
+    "sonarqube/defectdojo-api_sonarqube-product.json": r"not a report format",
+    "sonarqube/defectdojo-api_sonarqube-rule.json": r"not a report format",
+    "sonarqube/defectdojo-api_sonarqube-rule_md_desc_only.json": r"not a report format",
+    "sonarqube/defectdojo-api_sonarqube-rule_multi_cwe_fabricated.json": r"not a report format",
+    "sonarqube/defectdojo-api_sonarqube-rule_wo_html_desc.json": r"not a report format",
+    "sonarqube/defectdojo-issue_10150.json": r"not a report format",
+    "sonarqube/defectdojo-sonar-6-findings.json": r"not a report format",
+    "sonarqube/defectdojo-sonar-no-finding.json": r"not a report format",
+    "sonarqube/defectdojo-sonar-single-finding.json": r"not a report format",
+    "sonarqube/defectdojo-sonar.json": r"not a report format",
+    "sonarqube/defectdojo-empty_zip.zip": r"a ZIP archive, not a JSON report",
+    "sonarqube/defectdojo-findings_over_api.zip": r"a ZIP archive, not a JSON report",
+    # SonarQube's own scanner refuses it: an issue without severity.
+    "sonarqube/sonarqube-generic-issue-import-missing_severity.json": r"issues\[1\]\.severity: missing",
+    # TruffleHog is not a tool gatekeeper reads: JSON Lines, or an unknown shape.
+    "trufflehog/defectdojo-trufflehog-v2_many_vulns.json": r"more than one JSON document",
+    "trufflehog/defectdojo-trufflehog-v3_git.json": r"more than one JSON document",
+    "trufflehog/defectdojo-trufflehog-v3_github.json": r"more than one JSON document",
+    "trufflehog/defectdojo-trufflehog3-many_vulns_current.json": r"not a report format",
+}
+
+EMPTY_WITH_FORMAT = {
+    "gitleaks/defectdojo-no_findings.json": "gitleaks",
+    "pip-audit/defectdojo-empty.json": "pip-audit",
+    "trivy/defectdojo-legacy_no_vuln.json": "trivy",
+}
+
+
+def all_corpus_files() -> list[object]:
+    if not CORPUS.is_dir():
+        return [pytest.param(None, id="corpus-missing")]
+    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "PROVENANCE.md")
+    return [pytest.param(p, id=p.relative_to(CORPUS).as_posix()) for p in files]
+
+
+def expected_format(path: Path) -> str:
+    if path.suffix == ".sarif":
+        return "sarif"
+    return FOLDER_FORMAT[path.parent.name]
+
+
+@pytest.mark.parametrize("path", all_corpus_files())
+def test_every_corpus_file_is_read_by_its_tool_or_refused_clearly(path: Path | None) -> None:
+    if path is None:
+        require_shared()
+        return
+    key = path.relative_to(CORPUS).as_posix()
+    if key in REFUSED:
+        with pytest.raises((AdapterError, SourceError), match=REFUSED[key]) as info:
+            load_report(str(path))
+        assert str(info.value).startswith(str(path) + ": ")
+        return
+    report = load_report(str(path))
+    assert report.format == expected_format(path)
+    assert report.source == str(path)
+
+
+@pytest.mark.parametrize("key", sorted(EMPTY_WITH_FORMAT))
+def test_ambiguous_empty_reports_are_read_with_format(key: str) -> None:
+    require_shared()
+    report = load_report(str(CORPUS / key), fmt=EMPTY_WITH_FORMAT[key])
+    assert report.findings == ()
+
+
+def test_refusal_table_names_only_existing_files() -> None:
+    require_shared()
+    missing = [k for k in REFUSED if not (CORPUS / k).is_file()]
+    assert not missing
