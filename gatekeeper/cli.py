@@ -9,6 +9,8 @@ Exit codes (never a count: they wrap at 256):
 
 from __future__ import annotations
 
+import datetime
+import os
 import sys
 from typing import Any
 
@@ -46,6 +48,27 @@ def cli() -> None:
 @click.option("--sarif", "sarif_path", metavar="FILE", help="Write SARIF 2.1.0 with every finding and its verdict.")
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off (default: on a terminal, unless NO_COLOR).")
 @click.option("--max-listed", default=50, show_default=True, type=click.IntRange(min=0), help="Failing findings listed on the console.")
+@click.option("--json", "json_path", metavar="FILE", help="Write every finding and the verdict as JSON (docs/json-output.md).")
+@click.option("--markdown", "markdown_path", metavar="FILE", help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY, a PR comment).")
+@click.option("--junit", "junit_path", metavar="FILE", help="Write JUnit XML for Jenkins and GitLab test views.")
+@click.option("--html", "html_path", metavar="FILE", help="Write a self-contained HTML report.")
+@click.option(
+    "--annotations/--no-annotations",
+    default=None,
+    help="Print GitHub workflow annotations (::error ...) to stdout (default: on when GITHUB_ACTIONS=true).",
+)
+@click.option("--env", "env", envvar="GATEKEEPER_ENV", metavar="NAME", help="Apply the policy's overlay for this environment (default: $GATEKEEPER_ENV).")
+@click.option("--explain", is_flag=True, help="Show, finding by finding, the rule, exception or setting that decided it.")
+@click.option("--sonar-url", metavar="URL", help="Also gate a project read from this SonarQube/SonarCloud server (token: $SONAR_TOKEN).")
+@click.option("--sonar-project", metavar="KEY", help="SonarQube project key (with --sonar-url).")
+@click.option("--sonar-branch", metavar="NAME", help="Read this branch's analysis instead of the main branch's.")
+@click.option("--sonar-pull-request", metavar="ID", help="Read this pull request's analysis.")
+@click.option("--sonar-organization", metavar="KEY", help="Organization key (SonarCloud).")
+@click.option("--sonar-wait/--sonar-no-wait", default=None, help="Wait for the analysis task to finish first (default: when --sonar-task-id is given).")
+@click.option("--sonar-task-id", metavar="ID", help="Analysis task to wait for (default: ceTaskId of .scannerwork/report-task.txt).")
+@click.option("--sonar-wait-timeout", default=300.0, show_default=True, type=click.FloatRange(min=0), metavar="SECONDS", help="Longest wait for the analysis task.")
+@click.option("--sonar-timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True), metavar="SECONDS", help="Timeout of each SonarQube request.")
+@click.option("--sonar-ca-bundle", type=click.Path(dir_okay=False), metavar="FILE", help="PEM file of CA certificates to trust for the SonarQube server.")
 def check(
     reports: tuple[str, ...],
     fmt: str | None,
@@ -53,21 +76,37 @@ def check(
     sarif_path: str | None,
     colour: bool | None,
     max_listed: int,
+    json_path: str | None,
+    markdown_path: str | None,
+    junit_path: str | None,
+    html_path: str | None,
+    annotations: bool | None,
+    env: str | None,
+    explain: bool,
+    **sonar: Any,
 ) -> None:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
 
     Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated.
     """
     from gatekeeper.adapters import AdapterError
-    from gatekeeper.policy import Policy, PolicyError, load_policy
+    from gatekeeper.policy import PolicyError, resolve_policy
     from gatekeeper.sources import SourceError, expand_paths, load_report
 
-    if not reports:
-        raise click.UsageError("no report given (pass report files, a directory, or - for standard input)")
+    from gatekeeper.sources.sonarqube import load_sonarqube, settings_from_options
+
+    try:
+        sonar_settings = settings_from_options(sonar, os.environ)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    if not reports and not sonar_settings:
+        raise click.UsageError("no report given (pass report files, a directory, - for standard input, or --sonar-url)")
     if list(reports).count("-") > 1:
         raise click.UsageError("standard input (-) can be read only once")
+    if [sarif_path, json_path, markdown_path, junit_path, html_path].count("-") > 1:
+        raise click.UsageError("only one output can go to standard output (-)")
     try:
-        policy = load_policy(policy_path) if policy_path else Policy()
+        policy = resolve_policy(policy_path, env)
     except PolicyError as e:
         raise GateError(str(e)) from None
 
@@ -84,8 +123,17 @@ def check(
             errors.append(str(e))
     if errors:
         raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(names)} reports could not be read; the gate was not evaluated")
+    if sonar_settings:
+        try:
+            loaded.extend(load_sonarqube(sonar_settings))
+        except (SourceError, AdapterError) as e:
+            raise GateError(f"{e}; the gate was not evaluated") from None
 
-    finish(loaded, policy, GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed))
+    outputs = GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed)
+    outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
+    outputs.annotations = annotations
+    outputs.explain = explain
+    finish(loaded, policy, outputs)
 
 
 class GateOutputs:
@@ -95,10 +143,16 @@ class GateOutputs:
         self.sarif = sarif
         self.colour = colour
         self.max_listed = max_listed
+        self.reports: dict[str, str | None] = {}
+        """Other report files by format name (``json``, ``markdown``, ``junit``, ``html``)."""
+        self.annotations: bool | None = None
+        """GitHub workflow annotations on stdout; None: when ``GITHUB_ACTIONS=true``."""
+        self.explain = False
+        """Also print, finding by finding, what decided it (``--explain``)."""
 
     def to_stdout(self) -> bool:
         """True when a machine-readable output goes to stdout (then people read stderr)."""
-        return self.sarif == "-"
+        return self.sarif == "-" or "-" in self.reports.values()
 
 
 def finish(reports: list[Any], policy: Any, outputs: GateOutputs) -> None:
@@ -108,16 +162,43 @@ def finish(reports: list[Any], policy: Any, outputs: GateOutputs) -> None:
     from gatekeeper.reporters.console import ConsoleFormat
     from gatekeeper.verdict import Status
 
-    verdict = evaluate(reports, policy)
+    verdict = evaluate(reports, policy, today=datetime.date.today())
     stream = sys.stderr if outputs.to_stdout() else sys.stdout
+    if outputs.explain:
+        from gatekeeper.reporters.explain import ExplainFormat
+
+        stream.write(ExplainFormat().format(verdict) + "\n")
     text = ConsoleFormat(colour=output.use_colour(stream, outputs.colour), limit=outputs.max_listed).format(verdict)
     stream.write(text)
     stream.flush()
+    write_reports(verdict, outputs)
+    sys.exit(exit_code(verdict.status))
+
+
+def write_reports(verdict: Any, outputs: GateOutputs) -> None:
+    """Annotations, then every report file (atomically; ``-`` is stdout)."""
+    import os
+
+    from gatekeeper import output
+    from gatekeeper.reporters import FORMATTERS, OutputFormat
+
+    # Paths in reports are made relative to the checkout (GitHub wants repository paths).
+    root = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    annotate = outputs.annotations if outputs.annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true"
+    if annotate:
+        from gatekeeper.reporters.annotations import AnnotationsFormat
+
+        # The runner reads workflow commands on stderr too; stdout may carry a report.
+        stream = sys.stderr if outputs.to_stdout() else sys.stdout
+        stream.write(AnnotationsFormat(root=root).format(verdict))
+        stream.flush()
     if outputs.sarif:
         from gatekeeper.reporters.sarif import SarifFormat
 
-        output.write_file(outputs.sarif, SarifFormat().format(verdict))
-    sys.exit(exit_code(verdict.status))
+        output.write_file(outputs.sarif, SarifFormat(root=root).format(verdict))
+    for name, path in outputs.reports.items():
+        if path:
+            output.write_file(path, FORMATTERS[OutputFormat(name)]().format(verdict))
 
 
 def exit_code(status: Any) -> int:
@@ -130,6 +211,140 @@ def exit_code(status: Any) -> int:
         Status.FAILED: EXIT_VIOLATED,
         Status.NEEDS_APPROVAL: EXIT_NEEDS_APPROVAL,
     }[status]
+
+
+@cli.command()
+@click.argument("path", default=".", metavar="[PATH]", type=click.Path(exists=True, file_okay=False))
+@click.option("--image", "image_ref", metavar="REF", help="Also scan this container image (it must be in the Docker engine).")
+@click.option("--scanner", "names", multiple=True, metavar="NAME", help="Run only this scanner (repeatable); default: every enabled one.")
+@click.option("--scanner-config", "config_path", type=click.Path(dir_okay=False), help="YAML file that changes or adds scanners.")
+@click.option("--local", "local_names", multiple=True, metavar="NAME", help="Run this scanner as a local program instead of a container (repeatable; 'all').")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds allowed per scanner (overrides the configuration).")
+@click.option("--pull", type=click.Choice(["missing", "never"]), default="missing", show_default=True, help="Pull a scanner image the engine does not have.")
+@click.option("--user", metavar="UID:GID", help="Container user (default: yours; 65532 when run as root).")
+@click.option("--reports-dir", metavar="DIR", help="Also keep each scanner's raw report as DIR/NAME.json.")
+def scan(
+    path: str,
+    image_ref: str | None,
+    names: tuple[str, ...],
+    config_path: str | None,
+    local_names: tuple[str, ...],
+    timeout: float | None,
+    pull: str,
+    user: str | None,
+    reports_dir: str | None,
+    policy_path: str | None,
+    env: str | None,
+    sarif_path: str | None,
+    colour: bool | None,
+    max_listed: int,
+    json_path: str | None,
+    markdown_path: str | None,
+    junit_path: str | None,
+    html_path: str | None,
+    annotations: bool | None,
+    explain: bool,
+) -> None:
+    """Run the scanners on PATH (default: .) in containers, then gate their reports as check does.
+
+    A scanner that fails (missing image, error exit, crash, timeout, no report) fails the gate
+    closed. Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated.
+    """
+    from dataclasses import replace
+
+    from gatekeeper import output
+    from gatekeeper.policy import PolicyError, resolve_policy
+    from gatekeeper.scanners import ScannerConfigError, load_scanner_config
+    from gatekeeper.sources.docker_runner import Progress, ScanSettings, collect
+
+    if [sarif_path, json_path, markdown_path, junit_path, html_path].count("-") > 1:
+        raise click.UsageError("only one output can go to standard output (-)")
+    try:
+        available = load_scanner_config(config_path)
+        policy = resolve_policy(policy_path, env)
+    except (ScannerConfigError, PolicyError) as e:
+        raise GateError(str(e)) from None
+    for name in (*names, *(n for n in local_names if n != "all")):
+        if name not in available:
+            raise click.BadParameter(f"unknown scanner {name!r} (known: {', '.join(available)})") from None
+    if names:
+        chosen = [available[n] for n in dict.fromkeys(names)]
+    else:
+        chosen = [s for s in available.values() if s.enabled and (s.target == "workspace" or image_ref)]
+    for s in chosen:
+        if s.target == "image" and not image_ref:
+            raise click.UsageError(f"scanner {s.name} scans a container image: give --image REF")
+    if image_ref and not any(s.target == "image" for s in chosen):
+        raise click.UsageError("--image was given but no chosen scanner scans images")
+    if not chosen:
+        raise click.UsageError("no scanner to run (every scanner is disabled; name one with --scanner)")
+    chosen = [replace(s, runner="local") if "all" in local_names or s.name in local_names else s for s in chosen]
+
+    settings = ScanSettings(timeout=timeout, pull=pull, user=user)
+    try:
+        outcomes, errors = collect(chosen, path, image_ref, settings, Progress(sys.stderr))
+    except KeyboardInterrupt:
+        # NOTE: raised here, not left to click, whose standalone mode turns it into exit 1.
+        raise GateError("interrupted: the scan was stopped and its container removed; the gate was not evaluated") from None
+    if reports_dir:
+        for outcome in outcomes:
+            output.write_file(f"{reports_dir}/{outcome.scanner.name}.json", outcome.raw.decode("utf-8", "replace"))
+    if errors:
+        raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(chosen)} scanners failed; the gate was not evaluated")
+    if not outcomes:
+        raise GateError("no scanner produced a report (every one was skipped); the gate was not evaluated")
+    outputs = GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed)
+    outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
+    outputs.annotations = annotations
+    outputs.explain = explain
+    finish([o.report for o in outcomes], policy, outputs)
+
+
+# `scan` ends in the same gate as `check`: it takes check's policy and output options as they are.
+_GATE_OPTIONS = ("policy_path", "env", "sarif_path", "colour", "max_listed", "json_path", "markdown_path",
+                 "junit_path", "html_path", "annotations", "explain")
+scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
+
+
+@cli.group()
+def policy() -> None:
+    """Write, check and describe policy files (reference: docs/policy.md)."""
+
+
+@policy.command("validate")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--env", "env", metavar="NAME", help="Check only this environment (default: the base and every environment).")
+def policy_validate(files: tuple[str, ...], env: str | None) -> None:
+    """Check policy FILEs, reporting every error; exit 2 when any file is invalid."""
+    from gatekeeper.policy.commands import validate_files
+
+    result = validate_files(list(files), env, datetime.date.today())
+    click.echo("\n".join(result.lines), err=bool(result.errors))
+    if result.errors:
+        raise GateError(f"{result.errors} of {len(files)} policy files are invalid")
+
+
+@policy.command("init")
+@click.argument("file", required=False, default="-", metavar="[FILE]")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def policy_init(file: str, force: bool) -> None:
+    """Write a commented starter policy to FILE (default: standard output)."""
+    import os
+
+    from gatekeeper import output
+    from gatekeeper.policy.commands import starter_policy
+
+    if file != "-" and os.path.exists(file) and not force:
+        raise click.BadParameter(f"{file} exists (use --force to overwrite)", param_hint="FILE") from None
+    output.write_file(file, starter_policy())
+
+
+@policy.command("schema")
+def policy_schema() -> None:
+    """Print the policy JSON Schema (for editor completion and validation)."""
+    from gatekeeper.policy.commands import schema_text
+
+    sys.stdout.write(schema_text())
 
 
 def main(argv: list[str] | None = None) -> Any:

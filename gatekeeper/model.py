@@ -8,6 +8,7 @@ a decision came from.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import hashlib
 from collections.abc import Mapping
@@ -204,17 +205,15 @@ def fingerprint(*parts: object) -> str:
     Adapters pass what identifies the problem (tool, rule, path, package, line ...),
     never what changes between runs (image digests, temporary paths, timestamps).
     """
-    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    text = "\x1f".join(["" if p is None else p if type(p) is str else str(p) for p in parts])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def dedupe(items: object) -> tuple[str, ...]:
     """Order-preserving de-duplication of non-empty strings."""
-    seen: dict[str, None] = {}
-    for item in items or ():  # type: ignore[attr-defined]
-        if isinstance(item, str) and item and item not in seen:
-            seen[item] = None
-    return tuple(seen)
+    if not items:
+        return ()
+    return tuple(dict.fromkeys([item for item in items if isinstance(item, str) and item]))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,3 +249,6 @@ class Report:
     categories: frozenset[str] = frozenset()
     """What this report covers: ``secrets``, ``dependencies``, ``image``, ``iac``,
     ``dockerfile``, ``sast``."""
+    generated_at: datetime.datetime | None = None
+    """When the scan ran (timezone-aware, UTC), where the report says: Trivy ``CreatedAt``,
+    SARIF ``invocations[].endTimeUtc``. ``None`` for formats that carry no time."""

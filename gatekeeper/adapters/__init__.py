@@ -55,6 +55,10 @@ _NAME_HINTS: tuple[tuple[str, str], ...] = (
     ("sarif", "sarif"),
 )
 
+# NOTE: real reports nest at most ~15 levels (SARIF code flows); adapters and reporters walk
+# documents recursively, so anything far deeper is refused before it can exhaust the stack.
+MAX_DEPTH = 100
+
 _cache: dict[str, Adapter] = {}
 
 
@@ -106,7 +110,24 @@ def detect(doc: Any, source: str) -> str:
     )
 
 
+def check_depth(doc: Any, source: str, limit: int = MAX_DEPTH) -> None:
+    """Refuse a document nested deeper than ``limit`` levels (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    raise ReportFormatError(
+                        f"{source}: the JSON is nested more than {limit} levels deep; "
+                        "no scanner report is, so it is refused"
+                    )
+                stack.append((child, depth + 1))
+
+
 def parse_document(doc: Any, source: str, fmt: str | None = None) -> Report:
     """Detect (unless ``fmt`` forces it) and adapt one decoded document."""
+    check_depth(doc, source)
     name = fmt or detect(doc, source)
     return adapter_for(name).parse(doc, source)

@@ -13,7 +13,8 @@ One framework prints one object; several frameworks print a list of them::
                  "resource_count": 1, "checkov_version": "2.2.34"}}
 
 When nothing matched, checkov prints only a summary
-(``{"passed": 0, "failed": 0, ..., "checkov_version": "2.1.269"}``).
+(``{"passed": 0, "failed": 0, ..., "checkov_version": "2.1.269"}``): read as no findings
+and one coverage gap (nothing was scanned), never as a clean scan.
 
 Mapping:
 - failed checks are findings; skipped checks are findings too, with
@@ -103,6 +104,11 @@ class CheckovAdapter(Adapter):
             if _is_summary_only(item) and "check_type" not in item:
                 version = version or _summary_only(r, item, where)
                 categories.add("iac")
+                if not item.get("passed"):
+                    # Fail closed: a scan of nothing is not a clean scan (wrong directory,
+                    # wrong --framework); the policy decides what a coverage gap does.
+                    gaps.append(Gap(subject="checkov", reason="checkov found nothing to scan: "
+                                    "its report is a bare summary with no checks run"))
                 continue
             check_type = r.need(item, "check_type", str, where)
             summary = r.need(item, "summary", dict, where)

@@ -9,10 +9,17 @@ wrong, because a gate that half-reads a report can pass when it should fail.
 from __future__ import annotations
 
 import abc
+import datetime
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from gatekeeper.model import Report
+
+
+_RFC3339 = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?"
+)
 
 
 class AdapterError(Exception):
@@ -93,10 +100,13 @@ class Reader:
 
     def need(self, obj: Mapping[str, Any], key: str, types: type | tuple[type, ...], where: str = "") -> Any:
         """A required key of the given JSON type(s)."""
+        value = obj.get(key, _MISSING)
+        if type(value) is types:  # the usual case: exactly the JSON type asked for
+            return value
         path = f"{where}.{key}" if where else key
-        if key not in obj:
+        if value is _MISSING:
             raise self.fail(path, "missing")
-        return self._check(obj[key], types, path)
+        return self._check(value, types, path)
 
     def opt(
         self,
@@ -110,18 +120,54 @@ class Reader:
         value = obj.get(key)
         if value is None:
             return default
+        if type(value) is types:  # the usual case; bool never passes for int (type(True) is bool)
+            return value
         path = f"{where}.{key}" if where else key
         return self._check(value, types, path)
 
     def each(self, value: Any, where: str, types: type | tuple[type, ...] = dict) -> list[Any]:
         """Check that ``value`` is a list whose items are all of ``types``."""
-        self._check(value, list, where)
+        if type(value) is not list:
+            self._check(value, list, where)
         for i, item in enumerate(value):
-            self._check(item, types, f"{where}[{i}]")
+            if type(item) is not types:  # NOTE: paths are built only on the slow path (large reports)
+                self._check(item, types, f"{where}[{i}]")
         return value  # type: ignore[no-any-return]
 
     def obj(self, value: Any, where: str) -> dict[str, Any]:
+        if type(value) is dict:
+            return value
         return self._check(value, dict, where)  # type: ignore[no-any-return]
+
+    def time(self, obj: Mapping[str, Any], key: str, where: str = "") -> datetime.datetime | None:
+        """An optional RFC 3339 time (``2024-01-15T08:58:29.82753744Z``), in UTC.
+
+        A bare date is its midnight; a time without an offset is read as UTC (SARIF's ``*Utc`` properties). A time that
+        does not parse is an error: a report's age may decide the gate.
+        """
+        text = self.opt(obj, key, str, where)
+        if text is None:
+            return None
+        path = f"{where}.{key}" if where else key
+        m = _RFC3339.fullmatch(text.strip())
+        try:
+            if m is None:
+                raise ValueError
+            date, clock, fraction, offset = m.groups()
+            micro = (fraction or ".0")[1:7].ljust(6, "0")  # NOTE: Go writes nanoseconds
+            stamp = datetime.datetime.fromisoformat(f"{date}T{clock or '00:00:00'}.{micro}")
+            if offset and offset.upper() != "Z":
+                sign = -1 if offset[0] == "-" else 1
+                hours, minutes = int(offset[1:3]), int(offset[4:6])
+                zone = datetime.timezone(sign * datetime.timedelta(hours=hours, minutes=minutes))
+            else:
+                zone = datetime.timezone.utc
+            return stamp.replace(tzinfo=zone).astimezone(datetime.timezone.utc)
+        except (ValueError, OverflowError):
+            raise self.fail(path, f"not an RFC 3339 time: {text[:40]!r}") from None
+
+
+_MISSING: Any = object()
 
 
 def _describe(value: Any) -> str:

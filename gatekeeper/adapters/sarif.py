@@ -31,19 +31,23 @@ run's tool, each finding carries its own run's tool):
 - snippets (``snippet`` anywhere in a result) and secret-bearing properties are
   redacted in ``raw``: gitleaks puts the secret itself there.
 - a run whose invocation says ``executionSuccessful: false`` makes the whole log an
-  error: the scanner said its own results are incomplete.
+  error: the scanner said its own results are incomplete. Error-level
+  ``toolExecutionNotifications`` of a successful run are coverage gaps.
+- ``Report.generated_at``: the oldest ``endTimeUtc`` (else ``startTimeUtc``) of any run.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
 from gatekeeper.adapters.interface import Adapter, Reader
 from gatekeeper.model import (
     Finding,
+    Gap,
     Kind,
     Location,
     Report,
@@ -101,8 +105,13 @@ class SarifAdapter(Adapter):
         findings: list[Finding] = []
         categories: set[str] = set()
         tools: list[tuple[str, str | None]] = []
+        times: list[datetime] = []
+        gaps: list[Gap] = []
         for i, run in enumerate(runs):
-            run_findings, tool, version_ = _Run(r, run, f"runs[{i}]").findings()
+            reader = _Run(r, run, f"runs[{i}]")
+            run_findings, tool, version_ = reader.findings()
+            times += reader.times
+            gaps += reader.gaps
             tools.append((tool, version_))
             findings += run_findings
             categories |= _categories(tool, run_findings)
@@ -113,8 +122,11 @@ class SarifAdapter(Adapter):
             format=self.name,
             findings=tuple(findings),
             tool_version=tool_version,
+            gaps=tuple(gaps),
             warnings=tuple(r.warnings),
             categories=frozenset(categories),
+            # The oldest run dates the log: its age is the age of its stalest results.
+            generated_at=min(times, default=None),
         )
 
 
@@ -145,6 +157,8 @@ class _Run:
 
     def __init__(self, r: Reader, run: dict[str, Any], where: str) -> None:
         self.r, self.run, self.where = r, run, where
+        self.times: list[datetime] = []
+        self.gaps: list[Gap] = []
         _strict_keys(r, run, where)
         tool = r.need(run, "tool", dict, where)
         self.driver = r.need(tool, "driver", dict, f"{where}.tool")
@@ -158,6 +172,11 @@ class _Run:
         self.by_id = {rule["id"]: rule for rules in reversed(self.rules) for rule in rules}
         self.artifacts = r.each(r.opt(run, "artifacts", list, where, []), f"{where}.artifacts")
         self.bases = r.opt(run, "originalUriBaseIds", dict, where, {})
+        for name, entry in self.bases.items():
+            at = f"{where}.originalUriBaseIds.{name}"
+            r.opt(r.obj(entry, at), "uri", str, at)
+            r.opt(entry, "uriBaseId", str, at)
+        r.opt(self.driver, "globalMessageStrings", dict, f"{where}.tool.driver")
         self.logical = r.each(r.opt(run, "logicalLocations", list, where, []),
                               f"{where}.logicalLocations")
 
@@ -165,8 +184,19 @@ class _Run:
         at = f"{self.where}.tool.driver" if i == 0 else f"{self.where}.tool.extensions[{i - 1}]"
         rules = self.r.each(self.r.opt(component, "rules", list, at, []), f"{at}.rules")
         for j, rule in enumerate(rules):
-            self.r.need(rule, "id", str, f"{at}.rules[{j}]")
+            self._check_rule(rule, f"{at}.rules[{j}]")
         return rules  # type: ignore[no-any-return]
+
+    def _check_rule(self, rule: dict[str, Any], at: str) -> None:
+        """Type-check the rule members results are read through (fuzzing found each one)."""
+        r = self.r
+        r.need(rule, "id", str, at)
+        props = r.opt(rule, "properties", dict, at, {})
+        r.opt(props, "tags", list, f"{at}.properties")
+        config = r.opt(rule, "defaultConfiguration", dict, at, {})
+        r.opt(config, "level", str, f"{at}.defaultConfiguration")
+        r.opt(rule, "messageStrings", dict, at)
+        r.each(r.opt(rule, "relationships", list, at, []), f"{at}.relationships")
 
     def findings(self) -> tuple[list[Finding], str, str | None]:
         self._invocations()
@@ -185,17 +215,23 @@ class _Run:
         at = f"{self.where}.invocations"
         for i, inv in enumerate(self.r.each(self.r.opt(self.run, "invocations", list, self.where, []), at)):
             _strict_keys(self.r, inv, f"{at}[{i}]")
+            end = (self.r.time(inv, "endTimeUtc", f"{at}[{i}]")
+                   or self.r.time(inv, "startTimeUtc", f"{at}[{i}]"))
+            if end is not None:
+                self.times.append(end)
             if self.r.need(inv, "executionSuccessful", bool, f"{at}[{i}]") is False:
                 raise self.r.fail(f"{at}[{i}].executionSuccessful",
                                   f"the scanner ({self.tool}) reported that it failed, so its "
                                   "results are incomplete")
             notes = self.r.each(self.r.opt(inv, "toolExecutionNotifications", list, f"{at}[{i}]", []),
                                 f"{at}[{i}].toolExecutionNotifications")
-            errors = [n for n in notes if n.get("level") == "error"]
-            if errors:
-                text = _text(errors[0].get("message")).splitlines()
-                self.r.warn(f"{at}[{i}]: {self.tool} reported {len(errors)} execution error(s), "
-                            f"e.g. {text[0] if text else '(no message)'!r}")
+            # NOTE: the run succeeded but the tool says it could not do part of its work
+            # (a file it could not parse ...): a coverage gap, decided by the policy.
+            for note in notes:
+                if note.get("level") == "error":
+                    text = _text(note.get("message")).strip()
+                    self.gaps.append(Gap(subject=f"{self.tool} run {self.where}",
+                                         reason=text or "execution error (no message)"))
 
     def rule_for(self, res: dict[str, Any], where: str) -> dict[str, Any] | None:
         """The rule a result refers to: ``rule`` / ``ruleIndex`` first, then ``ruleId``."""
@@ -231,8 +267,10 @@ class _Run:
     def artifact_uri(self, index: int, where: str) -> tuple[str | None, str | None]:
         if not 0 <= index < len(self.artifacts):
             raise self.r.fail(f"{where}.index", f"artifact index {index} is out of range")
-        loc = self.artifacts[index].get("location") or {}
-        return loc.get("uri"), loc.get("uriBaseId")
+        at = f"{self.where}.artifacts[{index}]"
+        loc = self.r.opt(self.artifacts[index], "location", dict, at, {})
+        return (self.r.opt(loc, "uri", str, f"{at}.location"),
+                self.r.opt(loc, "uriBaseId", str, f"{at}.location"))
 
     def resolve(self, uri: str, base: str | None) -> str:
         """A path from a URI: relative bases are prefixed; an absolute base stops there."""
@@ -292,7 +330,8 @@ class _Result:
             return None  # NOTE: "absent" = was in the baseline, gone from this scan.
         rule = self.run.rule_for(res, where)
         rule_id = (r.opt(res, "ruleId", str, where)
-                   or (res.get("rule") or {}).get("id") or (rule or {}).get("id"))
+                   or r.opt(res.get("rule") or {}, "id", str, f"{where}.rule")
+                   or (rule or {}).get("id"))
         if not rule_id:
             # NOTE: gitleaks 7 SARIF results carry no ruleId; the message names the rule.
             r.warn(f"{self.run.where}: results without a ruleId are read with an empty rule id")

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from gatekeeper.adapters.interface import Adapter, Reader
@@ -86,6 +87,7 @@ _ECOSYSTEMS = {
 }
 # (CVSS object key suffix, model version), newest first.
 _CVSS_VERSIONS = (("V40", "4"), ("V3", "3"), ("V2", "2"))
+_CVSS_KEYS = tuple((f"{prefix}Score", f"{prefix}Vector", version) for prefix, version in _CVSS_VERSIONS)
 _DIGEST = re.compile(r"@sha256:[0-9a-fA-F]+")
 _REDACTED = "[REDACTED]"
 
@@ -149,6 +151,7 @@ class _Parser:
         self.categories: set[str] = set()
         self.gaps: list[Gap] = []
         self.tool_version: str | None = None
+        self.generated_at: datetime | None = None
 
     def parse(self, doc: Any) -> Report:
         target: str | None = None
@@ -170,6 +173,7 @@ class _Parser:
             gaps=tuple(self.gaps),
             warnings=tuple(self.r.warnings),
             categories=frozenset(self.categories),
+            generated_at=self.generated_at,
         )
 
     # -- document shapes ---------------------------------------------------------------
@@ -187,6 +191,7 @@ class _Parser:
             if "Results" not in doc:
                 raise r.fail("", "not a Trivy JSON report: expected SchemaVersion, ClusterName or Results")
             r.warn("pre-SchemaVersion Trivy report object (TRIVY_NEW_JSON_SCHEMA, Trivy 0.17-0.19)")
+        self.generated_at = r.time(doc, "CreatedAt")  # NOTE: since Trivy 0.47
         trivy = r.opt(doc, "Trivy", dict)
         if trivy is not None:
             self.tool_version = r.opt(trivy, "Version", str, "Trivy")
@@ -302,6 +307,11 @@ class _Parser:
         return _SEVERITIES[word], word
 
     def _strings(self, item: dict[str, Any], key: str, where: str) -> list[str]:
+        value = item.get(key)
+        if value is None:
+            return []
+        if type(value) is list and all(type(v) is str for v in value):
+            return value  # NOTE: the usual case, checked without building a path (large reports)
         return self.r.each(self.r.opt(item, key, list, where, default=[]), f"{where}.{key}", str)
 
     def _location(self, scope: _Scope, path: str | None, start: int | None = None,
@@ -372,11 +382,17 @@ class _Parser:
         order = sorted(by_source, key=lambda s: s != preferred)
         ratings: list[Cvss] = []
         for src in order:
-            at = f"{where}.CVSS.{src}"
-            entry = r.obj(by_source[src], at)
-            for prefix, version in _CVSS_VERSIONS:
-                score = r.opt(entry, f"{prefix}Score", float, at)
-                vector = r.opt(entry, f"{prefix}Vector", str, at)
+            entry = by_source[src]
+            if type(entry) is not dict:
+                r.obj(entry, f"{where}.CVSS.{src}")
+            for score_key, vector_key, version in _CVSS_KEYS:
+                score = entry.get(score_key)
+                vector = entry.get(vector_key)
+                if score is None and vector is None:
+                    continue  # NOTE: most sources rate one or two CVSS versions of three
+                at = f"{where}.CVSS.{src}"
+                score = r.opt(entry, score_key, float, at)
+                vector = r.opt(entry, vector_key, str, at)
                 if score is not None or vector:
                     ratings.append(Cvss(score=None if score is None else float(score), vector=vector or None,
                                         version=version, source=src))

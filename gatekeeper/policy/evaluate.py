@@ -1,55 +1,196 @@
-"""Policy evaluation: findings in, a decision per finding and a verdict out. Pure."""
+"""Policy evaluation: findings in, a decision per finding and a verdict out. Pure.
+
+Precedence, for each finding (the first step that applies decides):
+
+1. severity: the first ``severity_overrides`` entry that selects the finding re-rates it
+   (the tool's rating stays on the finding); still unrated -> ``unknown_severity``;
+2. the scanner's own suppression -> suppressed;
+3. the first active policy exception that selects it -> suppressed;
+4. the first enabled rule that selects it -> its ``action``, or its thresholds (each
+   threshold it does not set falls back to the top-level one). Rules in ``mode: warn`` are
+   previews: they are skipped, and when one would have failed a finding that the decision
+   below lets pass (or ignores), the finding warns instead;
+5. the top-level defaults: ``secrets`` for secrets, then ``ignore_unfixed``, then
+   ``fail_on`` / ``fail_on_cvss``, then ``warn_on`` / ``warn_on_cvss``; else pass.
+
+Then budgets: when more findings at or above a rule's budget severity pass (or warn) under
+that rule than its ``max``, all of them fail. A missing required report is a gate problem.
+"""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from dataclasses import replace
 
 from gatekeeper.model import Finding, FixState, Kind, Report, Severity
-from gatekeeper.policy.model import Action, Policy
+from gatekeeper.policy.exceptions import ExceptionLedger
+from gatekeeper.policy.model import Action, Policy, Rule, SeverityOverride, Thresholds
+from gatekeeper.policy.select import categories_of
 from gatekeeper.verdict import Decision, Evaluated, Outcome, Status, Verdict, sort_key
 
 _ACTION_OUTCOME = {Action.FAIL: Outcome.FAIL, Action.WARN: Outcome.WARN, Action.IGNORE: Outcome.IGNORE}
 
 
-def decide(finding: Finding, policy: Policy) -> Decision:
-    """The decision on one finding."""
-    severity = finding.severity
+def rate(finding: Finding, policy: Policy, categories: frozenset[str]) -> tuple[Severity, SeverityOverride | None]:
+    """The severity the policy uses, and the override that set it (if any)."""
+    severity, override = finding.severity, None
+    for o in policy.severity_overrides:
+        if o.match.matches(finding, categories, finding.severity):
+            severity, override = o.severity, o
+            break
     if severity is Severity.UNKNOWN:
         severity = policy.unknown_severity
-    if finding.suppression is not None:
-        why = finding.suppression.justification or "no reason given"
-        return Decision(
-            Outcome.SUPPRESSED,
-            f"suppressed in {finding.tool} ({finding.suppression.kind}): {why}",
-            f"{finding.tool} suppression",
-            severity,
-        )
-    if finding.kind is Kind.SECRET:
-        return Decision(
-            _ACTION_OUTCOME[policy.secrets],
-            f"a secret was found (secrets: {policy.secrets.value})",
-            "secrets",
-            severity,
-        )
-    if policy.ignore_unfixed and finding.kind is Kind.VULNERABILITY and finding.fix is FixState.NONE:
-        status = f" (status {finding.status})" if finding.status else ""
-        return Decision(Outcome.IGNORE, f"no fix available{status}", "ignore_unfixed", severity)
-    rated = severity.label if severity is finding.severity else f"unrated, treated as {severity.label}"
-    if severity >= policy.fail_on:
-        return Decision(Outcome.FAIL, f"severity {rated} >= fail_on {policy.fail_on.label}", "fail_on", severity)
-    return Decision(Outcome.PASS, f"severity {rated} < fail_on {policy.fail_on.label}", "fail_on", severity)
+    return severity, override
 
 
-def evaluate(reports: Iterable[Report], policy: Policy) -> Verdict:
-    """Decide every finding of every report and the gate's status."""
+def _thresholds(f: Finding, severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None) -> Decision:
+    """Decide by thresholds; ``by`` names the rule, or ``None`` for the top-level settings."""
+    d = policy.defaults
+
+    def pick(name: str) -> object:
+        own = getattr(t, name)
+        return own if own is not None else getattr(d, name)
+
+    def decision(outcome: Outcome, reason: str, setting: str) -> Decision:
+        return Decision(outcome, reason, by or setting, severity)
+
+    if pick("ignore_unfixed") and f.kind is Kind.VULNERABILITY and f.fix is FixState.NONE:
+        status = f" (status {f.status})" if f.status else ""
+        return decision(Outcome.IGNORE, f"no fix available{status}", "ignore_unfixed")
+    fail_on, warn_on = pick("fail_on"), pick("warn_on")
+    fail_cvss, warn_cvss = pick("fail_on_cvss"), pick("warn_on_cvss")
+    score = f.cvss_score
+    assert isinstance(fail_on, Severity)
+    if severity >= fail_on:
+        return decision(Outcome.FAIL, f"severity {rated} >= fail_on {fail_on.label}", "fail_on")
+    if isinstance(fail_cvss, float | int) and score is not None and score >= fail_cvss:
+        return decision(Outcome.FAIL, f"CVSS {score:g} >= fail_on_cvss {fail_cvss:g}", "fail_on_cvss")
+    if isinstance(warn_on, Severity) and severity >= warn_on:
+        return decision(Outcome.WARN, f"severity {rated} >= warn_on {warn_on.label}", "warn_on")
+    if isinstance(warn_cvss, float | int) and score is not None and score >= warn_cvss:
+        return decision(Outcome.WARN, f"CVSS {score:g} >= warn_on_cvss {warn_cvss:g}", "warn_on_cvss")
+    return decision(Outcome.PASS, f"severity {rated} < fail_on {fail_on.label}", "fail_on")
+
+
+def _by_rule(f: Finding, severity: Severity, rated: str, rule: Rule, policy: Policy) -> Decision:
+    by = f"rule {rule.id} ({rule.origin})"
+    if rule.action is not None:
+        why = f": {rule.description}" if rule.description else ""
+        d = Decision(_ACTION_OUTCOME[rule.action], f"rule {rule.id} says {rule.action.value}{why}", by, severity)
+    else:
+        d = _thresholds(f, severity, rated, rule.thresholds, policy, by)
+        d = replace(d, reason=f"{d.reason} (rule {rule.id})")
+    return d
+
+
+def _decide(
+    f: Finding, policy: Policy, categories: frozenset[str], ledger: ExceptionLedger | None
+) -> tuple[Decision, Rule | None]:
+    severity, override = rate(f, policy, categories)
+    if override is not None:
+        why = f": {override.reason}" if override.reason else ""
+        rated = f"{severity.label} (re-rated from {f.severity.label} at {override.origin}{why})"
+    elif severity is not f.severity:
+        rated = f"unrated, treated as {severity.label}"
+    else:
+        rated = severity.label
+    if f.suppression is not None:
+        why = f.suppression.justification or "no reason given"
+        reason = f"suppressed in {f.tool} ({f.suppression.kind}): {why}"
+        return Decision(Outcome.SUPPRESSED, reason, f"{f.tool} suppression", severity), None
+    x = ledger.find(f, categories, severity) if ledger else None
+    if x is not None:
+        who = f"owner {x.owner}" + (f", approved by {x.approved_by}" if x.approved_by and x.approved_by != x.owner else "")
+        reason = f"excepted until {x.expires} ({who}): {x.reason}"
+        return Decision(Outcome.SUPPRESSED, reason, f"exception {x.id}", severity), None
+    preview: Decision | None = None
+    decided: tuple[Decision, Rule | None] | None = None
+    for rule in policy.rules:
+        if not rule.match.matches(f, categories, severity):
+            continue
+        if rule.warn_only:
+            # A rule being rolled out only previews: it never takes a finding from the rules
+            # after it, so it can add warnings but never weaken the gate.
+            d = _by_rule(f, severity, rated, rule, policy)
+            if preview is None and d.outcome is Outcome.FAIL:
+                preview = replace(d, outcome=Outcome.WARN, reason=f"{d.reason}; rule in warn mode, would fail")
+            continue
+        decided = _by_rule(f, severity, rated, rule, policy), rule
+        break
+    if decided is None:
+        if f.kind is Kind.SECRET:
+            outcome = _ACTION_OUTCOME[policy.secrets]
+            decided = Decision(outcome, f"a secret was found (secrets: {policy.secrets.value})", "secrets", severity), None
+        else:
+            decided = _thresholds(f, severity, rated, Thresholds(), policy, None), None
+    if preview is not None and decided[0].outcome in (Outcome.PASS, Outcome.IGNORE):
+        return replace(preview, reason=f"{preview.reason} (otherwise: {decided[0].reason})"), None
+    return decided
+
+
+def decide(finding: Finding, policy: Policy, report: Report | None = None) -> Decision:
+    """The decision on one finding (exceptions are not consulted: they need a date)."""
+    return _decide(finding, policy, categories_of(finding, report), None)[0]
+
+
+def _apply_budgets(decided: list[tuple[Evaluated, Rule | None]]) -> list[Evaluated]:
+    counted: dict[str, list[int]] = {}
+    for i, (e, rule) in enumerate(decided):
+        if rule is None or rule.budget is None:
+            continue
+        if e.decision.outcome in (Outcome.PASS, Outcome.WARN) and e.decision.severity >= rule.budget.severity:
+            counted.setdefault(rule.id, []).append(i)
+    out = [e for e, _ in decided]
+    for indexes in counted.values():
+        rule = decided[indexes[0]][1]
+        assert rule is not None and rule.budget is not None
+        b, n = rule.budget, len(indexes)
+        over = n > b.max
+        for i in indexes:
+            d = out[i].decision
+            if over:
+                outcome = Outcome.FAIL
+                reason = f"budget exceeded: {n} findings at {b.severity.label} or above, at most {b.max} allowed (rule {rule.id})"
+                d = replace(d, outcome=outcome, reason=reason)
+            else:
+                d = replace(d, reason=f"{d.reason}; within budget ({n} of {b.max} {b.severity.label}+ allowed)")
+            out[i] = Evaluated(out[i].finding, d)
+    return out
+
+
+def missing_reports(reports: tuple[Report, ...], policy: Policy) -> list[str]:
+    """A message for each required report that no input provides."""
+    categories = set().union(*(r.categories for r in reports)) if reports else set()
+    tools = {r.tool.lower() for r in reports}
+    out = []
+    for req in policy.required:
+        if req.category is not None and req.category not in categories:
+            have = ", ".join(sorted(categories)) or "none"
+            out.append(f"required report missing: the policy requires {req.describe()} (categories present: {have})")
+        if req.tool is not None and req.tool not in tools:
+            have = ", ".join(sorted(tools)) or "none"
+            out.append(f"required report missing: the policy requires {req.describe()} (tools present: {have})")
+    return out
+
+
+def evaluate(reports: Iterable[Report], policy: Policy, today: datetime.date | None = None) -> Verdict:
+    """Decide every finding of every report and the gate's status, as of ``today``."""
     reports = tuple(reports)
-    results = [Evaluated(f, decide(f, policy)) for r in reports for f in r.findings]
+    ledger = ExceptionLedger(policy, today or datetime.date.today())
+    decided = []
+    for r in reports:
+        for f in r.findings:
+            d, rule = _decide(f, policy, categories_of(f, r), ledger)
+            decided.append((Evaluated(f, d), rule))
+    results = _apply_budgets(decided)
     results.sort(key=sort_key)
-    notices: list[str] = []
+    problems = missing_reports(reports, policy)
+    notices: list[str] = [*policy.notices, *ledger.notices()]
     for r in reports:
         notices.extend(f"{r.source}: {w}" for w in r.warnings)
         notices.extend(f"{r.source}: not audited: {g.subject}: {g.reason}" for g in r.gaps)
-    failed = any(e.decision.outcome is Outcome.FAIL for e in results)
+    failed = bool(problems) or any(e.decision.outcome is Outcome.FAIL for e in results)
     warned = failed or any(e.decision.outcome is Outcome.WARN for e in results)
     if failed and policy.enforce:
         status = Status.FAILED
@@ -63,5 +204,8 @@ def evaluate(reports: Iterable[Report], policy: Policy) -> Verdict:
         reports=reports,
         policy_name=policy.name,
         enforce=policy.enforce,
+        problems=tuple(problems),
         notices=tuple(notices),
+        environment=policy.environment,
+        exceptions=ledger.uses(),
     )

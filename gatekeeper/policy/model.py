@@ -109,7 +109,9 @@ class Requirement:
     tool: str | None = None
 
     def describe(self) -> str:
-        return f"a {self.category} report" if self.category else f"a report from {self.tool}"
+        if self.category:
+            return f"{'an' if self.category[0] in 'aeiou' else 'a'} {self.category} report"
+        return f"a report from {self.tool}"
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ class Policy:
     """The environment overlay applied, if any."""
     environments: tuple[str, ...] = ()
     """Every environment the policy defines."""
+    notices: tuple[str, ...] = ()
+    """Things about the policy itself a reader must know (e.g. an environment it does not define)."""
 
     @property
     def defaults(self) -> Thresholds:

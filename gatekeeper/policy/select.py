@@ -109,12 +109,13 @@ class VersionMatch:
                 # A pre-release is as vulnerable as the release it precedes: include them.
                 return spec.contains(Version(version), prereleases=True)
             except (InvalidSpecifier, InvalidVersion):
-                return not self.is_specifier and version == text
-        if self.is_specifier:
+                if self.is_specifier:
+                    return False
+        elif self.is_specifier:
             # NOTE: ordering is defined per ecosystem (dpkg, apk, semver ...): only PyPI is
             # compared; elsewhere a range selects nothing rather than guessing.
             return False
-        if text.endswith(".*"):
+        if text.endswith("*"):
             return version.startswith(text[:-1])
         return version == text
 

@@ -4,18 +4,25 @@ Sample::
 
     gatekeeper: 3 reports, 41 findings (policy: built-in default)
 
-      tool       critical  high  medium  low  info  unknown
-      trivy             2     5      10    3     0        0
-      gitleaks          0     4       0    0     0        0
+      tool        critical      high    medium       low      info   unknown
+      trivy              2         5        10         3         0         0
+      gitleaks           0         4         0         0         0         0
+      total              2         9        10         3         0         0
 
     FAIL  critical  trivy     CVE-2023-1234 in openssl 1.1.1k (fixed in 1.1.1l)
                               image alpine:3.10 [openssl]  - severity critical >= fail_on high
     ...
+    ... and 9,950 more to act on (9,900 failing, 50 warnings):
+          trivy     9,000 (critical 12, high 8,988)
+          checkov     950 (high 950)
+        see the SARIF, JSON or HTML report for all of them
+
+    note: exception SEC-101 (policy.yaml:5) expires on 2026-01-31 (in 9 days); renew or fix
     FAILED: 9 findings violate the policy.
 
-Readable at 10 and at 10,000 findings: failing findings worst first, at most ``limit``
-listed, the rest summarised. Colour only when asked (the CLI decides: a terminal and no
-``NO_COLOR``).
+Readable at 10 and at 10,000 findings: findings to act on worst first, at most ``limit``
+listed, the rest summarised per tool and severity. Colour only when asked (the CLI
+decides: a terminal and no ``NO_COLOR``). Report text passes through ``escape.terminal``.
 """
 
 from __future__ import annotations
@@ -24,15 +31,22 @@ from collections import Counter
 
 from gatekeeper.model import Severity
 from gatekeeper.reporters.escape import terminal
-from gatekeeper.verdict import Outcome, Status, Verdict
+from gatekeeper.verdict import Evaluated, Outcome, Status, Verdict
 
 _SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
-_COLOURS = {
+_LISTED = (Outcome.FAIL, Outcome.APPROVE, Outcome.WARN)
+_COLOURS: dict[object, str] = {
     Outcome.FAIL: "\x1b[1;31m",
+    Outcome.APPROVE: "\x1b[1;35m",
     Outcome.WARN: "\x1b[33m",
     Status.FAILED: "\x1b[1;31m",
+    Status.NEEDS_APPROVAL: "\x1b[1;35m",
     Status.WARNED: "\x1b[1;33m",
     Status.PASSED: "\x1b[1;32m",
+    Severity.CRITICAL: "\x1b[1;31m",
+    Severity.HIGH: "\x1b[31m",
+    Severity.MEDIUM: "\x1b[33m",
+    "dim": "\x1b[2m",
 }
 _RESET = "\x1b[0m"
 
@@ -45,27 +59,19 @@ class ConsoleFormat:
         self.limit = limit
 
     def _paint(self, key: object, text: str) -> str:
-        code = _COLOURS.get(key)  # type: ignore[call-overload]
+        code = _COLOURS.get(key)
         return f"{code}{text}{_RESET}" if self.colour and code else text
 
     def format(self, verdict: Verdict) -> str:
         lines = [self._header(verdict), ""]
         lines += self._table(verdict)
-        listed = [e for e in verdict.results if e.decision.outcome in (Outcome.FAIL, Outcome.WARN)]
+        listed = [e for e in verdict.results if e.decision.outcome in _LISTED]
         if listed:
             lines.append("")
             for e in listed[: self.limit]:
-                f, d = e.finding, e.decision
-                tag = self._paint(d.outcome, f"{d.outcome.value.upper():<4}")
-                lines.append(f"{tag}  {d.severity.label:<8}  {terminal(f.tool, 20):<9} {terminal(f.title, 160)}")
-                lines.append(f"{'':26}{terminal(f.location.display(), 160)}  - {terminal(d.reason, 160)}")
+                lines += self._finding(e)
             if len(listed) > self.limit:
-                rest = listed[self.limit :]
-                fails = sum(1 for e in rest if e.decision.outcome is Outcome.FAIL)
-                lines.append(
-                    f"... and {len(rest)} more ({fails} failing, {len(rest) - fails} warnings); "
-                    "see the SARIF, JSON or HTML report for all of them"
-                )
+                lines += self._rest(listed[self.limit :])
         if verdict.notices:
             lines.append("")
             lines += [f"note: {terminal(n, 400)}" for n in verdict.notices[:20]]
@@ -76,24 +82,60 @@ class ConsoleFormat:
         lines += ["", self._paint(verdict.status, summary_line(verdict))]
         return "\n".join(lines) + "\n"
 
+    def _finding(self, e: Evaluated) -> list[str]:
+        f, d = e.finding, e.decision
+        word = "APPR" if d.outcome is Outcome.APPROVE else d.outcome.value.upper()
+        tag = self._paint(d.outcome, f"{word:<4}")
+        sev = self._paint(d.severity, f"{d.severity.label:<8}")
+        return [
+            f"{tag}  {sev}  {terminal(f.tool, 20):<9} {terminal(f.title, 160)}",
+            f"{'':26}{terminal(f.location.display(), 160)}  " + self._paint("dim", f"- {terminal(d.reason, 160)}"),
+        ]
+
+    def _rest(self, rest: list[Evaluated]) -> list[str]:
+        by_outcome = Counter(e.decision.outcome for e in rest)
+        what = ", ".join(
+            f"{by_outcome[o]:,} {name}"
+            for o, name in ((Outcome.FAIL, "failing"), (Outcome.APPROVE, "awaiting approval"), (Outcome.WARN, "warnings"))
+            if by_outcome[o] or o is not Outcome.APPROVE
+        )
+        lines = [f"... and {len(rest):,} more to act on ({what}):"]
+        by_tool: dict[str, Counter[Severity]] = {}
+        for e in rest:
+            by_tool.setdefault(e.finding.tool, Counter())[e.decision.severity] += 1
+        ranked = sorted(by_tool.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        for tool, counts in ranked[:10]:
+            detail = ", ".join(f"{s.label} {counts[s]:,}" for s in _SEVERITIES if counts[s])
+            lines.append(f"      {terminal(tool, 20):<9} {sum(counts.values()):>6,} ({detail})")
+        if len(ranked) > 10:
+            lines.append(f"      ... and {len(ranked) - 10} more tools")
+        lines.append("    see the SARIF, JSON or HTML report for all of them")
+        return lines
+
     def _header(self, verdict: Verdict) -> str:
         n_reports = len(verdict.reports)
         n = len(verdict.results)
+        env = f", environment {terminal(verdict.environment, 60)}" if verdict.environment else ""
+        mode = "" if verdict.enforce else ", warn mode"
         return (
             f"gatekeeper: {n_reports} report{'s' if n_reports != 1 else ''}, "
-            f"{n} finding{'s' if n != 1 else ''} (policy: {terminal(verdict.policy_name, 200)})"
+            f"{n:,} finding{'s' if n != 1 else ''} (policy: {terminal(verdict.policy_name, 200)}{env}{mode})"
         )
 
     def _table(self, verdict: Verdict) -> list[str]:
         table = verdict.by_tool_and_severity()
         for r in verdict.reports:
             table.setdefault(r.tool, Counter())
-        width = max([len("tool")] + [len(terminal(t, 30)) for t in table])
+        width = max([len("total")] + [len(terminal(t, 30)) for t in table])
         head = "  " + "tool".ljust(width) + "".join(f"{s.label:>10}" for s in _SEVERITIES)
         rows = [head]
+        total: Counter[Severity] = Counter()
         for tool in sorted(table):
             counts = table[tool]
-            rows.append("  " + terminal(tool, 30).ljust(width) + "".join(f"{counts[s]:>10}" for s in _SEVERITIES))
+            total.update(counts)
+            rows.append("  " + terminal(tool, 30).ljust(width) + "".join(f"{counts[s]:>10,}" for s in _SEVERITIES))
+        if len(table) > 1:
+            rows.append("  " + "total".ljust(width) + "".join(f"{total[s]:>10,}" for s in _SEVERITIES))
         return rows
 
 
@@ -101,16 +143,19 @@ def summary_line(verdict: Verdict) -> str:
     """One line: the verdict and why."""
     fails = verdict.count(Outcome.FAIL)
     warns = verdict.count(Outcome.WARN)
+    approvals = verdict.count(Outcome.APPROVE)
     problems = len(verdict.problems)
     if verdict.status is Status.FAILED:
         why = []
         if fails:
-            why.append(f"{fails} finding{'s' if fails != 1 else ''} violate{'s' if fails == 1 else ''} the policy")
+            why.append(f"{fails:,} finding{'s' if fails != 1 else ''} violate{'s' if fails == 1 else ''} the policy")
         if problems:
             why.append(f"{problems} gate problem{'s' if problems != 1 else ''}")
-        return "FAILED: " + "; ".join(why) + "."
+        return "FAILED: " + ("; ".join(why) or "the policy was violated") + "."
+    if verdict.status is Status.NEEDS_APPROVAL:
+        return f"NEEDS APPROVAL: {approvals:,} finding{'s' if approvals != 1 else ''} may pass only with a recorded sign-off."
     if verdict.status is Status.WARNED:
         if fails and not verdict.enforce:
-            return f"PASSED (warn mode): {fails} finding{'s' if fails != 1 else ''} would fail in enforce mode."
-        return f"PASSED with warnings: {warns} warning{'s' if warns != 1 else ''}."
+            return f"PASSED (warn mode): {fails:,} finding{'s' if fails != 1 else ''} would fail in enforce mode."
+        return f"PASSED with warnings: {warns:,} warning{'s' if warns != 1 else ''}."
     return "PASSED: no finding violates the policy."

@@ -30,6 +30,7 @@ _XML_ILLEGAL = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0
 # NOTE: CommonMark lets any ASCII punctuation be backslash-escaped
 # (https://spec.commonmark.org/0.31.2/#backslash-escapes); these are the ones that start
 # emphasis, links, images, code, headings, lists, tables, strikethrough or HTML.
+_COMMAND_LINE = re.compile(r"(^|[\r\n])(?=[ \t]*::)")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
 
 
@@ -81,10 +82,14 @@ def html(text: str | None, limit: int = 300) -> str:
 def xml(text: str | None, limit: int = 300) -> str:
     """Text an XML 1.0 serialiser (ElementTree) can write: characters XML forbids, and
     terminal controls, shown as ``\\xNN``. The serialiser itself escapes ``<`` ``&`` ``>``
-    and quotes, so ``]]>`` cannot end anything. Newlines are kept."""
+    and quotes, so ``]]>`` cannot end anything. Newlines are kept, but a line cannot
+    begin with ``::`` (a word joiner goes first)."""
     text = bounded(text, limit)
     text = _XML_ILLEGAL.sub(_shown, text)
-    return re.sub(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", _shown, text)
+    text = re.sub(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", _shown, text)
+    # NOTE: a CI log that prints this file must not read a line of it as a workflow
+    # command (the Actions runner acts on any output line starting with "::").
+    return _COMMAND_LINE.sub("\\1\u2060", text)
 
 
 def workflow_data(text: str | None, limit: int = 1000) -> str:

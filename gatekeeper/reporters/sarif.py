@@ -85,10 +85,8 @@ def to_json_data(obj: Any) -> Any:
     return obj
 
 
-def _uri(path: str, root: str | None = None) -> str:
-    # NOTE: SARIF URIs are RFC 3986; GitHub wants repository-relative paths, so strip the
-    # checkout root, a leading "./" or "/", and percent-encode what isn't allowed in a
-    # path. ":" is encoded too: "alpine:3.19" would otherwise read as a URI scheme.
+def relative(path: str, root: str | None = None) -> str:
+    """``path`` relative to the checkout ``root``, without a leading ``./`` or ``/``."""
     path = path.replace("\\", "/")
     if root:
         base = root.replace("\\", "/").rstrip("/") + "/"
@@ -96,7 +94,14 @@ def _uri(path: str, root: str | None = None) -> str:
             path = path[len(base) :]
     while path.startswith("./"):
         path = path[2:]
-    return quote(path.lstrip("/"), safe="/@!$&'()*+,;=-._~")
+    return path.lstrip("/")
+
+
+def _uri(path: str, root: str | None = None) -> str:
+    # NOTE: SARIF URIs are RFC 3986; GitHub wants repository-relative paths, so make the
+    # path relative and percent-encode what isn't allowed in a path. ":" is encoded too:
+    # "alpine:3.19" would otherwise read as a URI scheme.
+    return quote(relative(path, root), safe="/@!$&'()*+,;=-._~")
 
 
 def dumps(data: Any) -> str:
@@ -185,7 +190,8 @@ class SarifFormat:
                 index[f.rule_id] = len(rules)
                 rules.append(self._rule(om, f, worst[f.rule_id]))
             results.append(self._result(om, e, index[f.rule_id], verdict, origin.get(id(f))))
-        driver = om.ToolComponent(name=tool, version=version, rules=rules or None)
+        # NOTE: GitHub wants a rules array even when a tool found nothing (Multitool GH1018).
+        driver = om.ToolComponent(name=tool, version=version, rules=rules)
         return om.Run(
             tool=om.Tool(driver=driver),
             automation_details=om.RunAutomationDetails(id=f"gatekeeper/{tool}/"),
@@ -271,7 +277,7 @@ class SarifFormat:
             level=LEVEL[d.outcome],
             message=om.Message(text=bounded(text or f.rule_id, _TEXT_LIMIT)),
             locations=self._locations(om, f, origin) or None,
-            partial_fingerprints={FINGERPRINT_KEY: stable_fingerprint(f)},
+            partial_fingerprints={FINGERPRINT_KEY: stable_fingerprint(f, self.root)},
             suppressions=self._suppressions(om, e, verdict),
             properties={"gatekeeper": gate},
         )
@@ -284,10 +290,15 @@ class SarifFormat:
             # A policy exception: decided outside the code, accepted by the security team.
             props = None
             for x in verdict.exceptions:
-                if x.id and x.id in d.decided_by:
+                if d.decided_by == f"exception {x.id}":
                     props = {"gatekeeper": {"exception": x.id, "owner": x.owner, "expires": x.expires.isoformat()}}
                     break
-            return [om.Suppression(kind="external", status="accepted", justification=bounded(d.reason, _TITLE_LIMIT), properties=props)]
+            # NOTE: SARIF 2.1.0's suppression "status" postdates sarif-om 1.0.4 (which has a
+            # draft "state"), so this one is written as plain data.
+            suppression: dict[str, Any] = {"kind": "external", "status": "accepted", "justification": bounded(d.reason, _TITLE_LIMIT)}
+            if props:
+                suppression["properties"] = props
+            return [suppression]
         kind = "inSource" if f.suppression is not None and f.suppression.kind == "inSource" else "external"
         return [om.Suppression(kind=kind, justification=bounded(d.reason, _TITLE_LIMIT))]
 
@@ -310,13 +321,15 @@ class SarifFormat:
         ]
 
 
-def stable_fingerprint(f: Finding) -> str:
-    """The adapter's fingerprint, or one from what identifies the finding across runs."""
+def stable_fingerprint(f: Finding, root: str | None = None) -> str:
+    """The adapter's fingerprint, or one from what identifies the finding across runs:
+    never the scanned image's digest or the checkout's absolute path."""
     if f.fingerprint:
         return f.fingerprint
     loc = f.location
     pkg = f.package
-    return fingerprint(f.tool, f.rule_id, loc.path, loc.resource, pkg and pkg.name, pkg and pkg.version, loc.start_line)
+    path = relative(loc.path, root) if loc.path else None
+    return fingerprint(f.tool, f.rule_id, path, loc.resource, pkg and pkg.name, pkg and pkg.version, loc.start_line)
 
 
 def runs_of(data: dict[str, Any]) -> Iterable[dict[str, Any]]:

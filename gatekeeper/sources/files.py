@@ -8,6 +8,7 @@ a directory without reports.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,6 +19,9 @@ from gatekeeper.model import Report
 
 STDIN = "-"
 REPORT_SUFFIXES = (".json", ".sarif")
+MAX_BYTES_VARIABLE = "GATEKEEPER_MAX_REPORT_BYTES"
+DEFAULT_MAX_BYTES = 1 << 30
+"""1 GiB: far above any real report, low enough that a runaway file fails fast."""
 
 
 _ARCHIVES = (
@@ -58,12 +62,41 @@ def expand_paths(args: Iterable[str]) -> Iterator[str]:
             yield arg
 
 
+def max_report_bytes() -> int:
+    """The size limit for one report: ``$GATEKEEPER_MAX_REPORT_BYTES``, else 1 GiB."""
+    text = os.environ.get(MAX_BYTES_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_MAX_BYTES
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise SourceError(f"{MAX_BYTES_VARIABLE}: expected a positive number of bytes, got {text!r}")
+    return limit
+
+
+def _too_large(source: str, limit: int) -> SourceError:
+    return SourceError(
+        f"{source}: the report is larger than {limit} bytes (the limit set by "
+        f"{MAX_BYTES_VARIABLE}); refused rather than read in part"
+    )
+
+
 def _read_bytes(name: str, stdin: BinaryIO | None) -> bytes:
+    limit = max_report_bytes()
     if name == STDIN:
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return stream.read()
+        data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise _too_large("<stdin>", limit)
+        return data
     try:
-        return Path(name).read_bytes()
+        with Path(name).open("rb") as f:
+            # Read one byte past the limit: a file that grows while read is caught too.
+            if os.fstat(f.fileno()).st_size > limit or len(data := f.read(limit + 1)) > limit:
+                raise _too_large(name, limit)
+            return data
     except FileNotFoundError:
         raise SourceError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -89,7 +122,8 @@ def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        if e.pos >= len(text.rstrip()):
+        # NOTE: a cut inside a string is reported at the string's start, not at the end.
+        if e.pos >= len(text.rstrip()) or e.msg == "Unterminated string starting at":
             where = "truncated: the JSON ends early"
         elif e.msg == "Extra data":
             # NOTE: trufflehog and others print JSON Lines (one document per line).

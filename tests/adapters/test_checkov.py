@@ -120,6 +120,7 @@ def test_summary_only_nothing_matched(summary: dict[str, Any]) -> None:
     assert CheckovAdapter.sniff(summary)
     report = ADAPTER.parse(summary, "ck.json")
     assert report.findings == () and report.tool_version == summary["checkov_version"]
+    assert [g.subject for g in report.gaps] == ["checkov"]  # nothing scanned is not clean
 
 
 def test_summary_only_with_failures_fails_closed() -> None:

