@@ -349,16 +349,24 @@ def policy_schema() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the CLI so that every failure to evaluate exits 2, never 0 or 1."""
+    # NOTE: click's standalone mode turns Ctrl-C into exit 1 ("policy violated") and a
+    # generic ClickException into exit 1 too; run it non-standalone and map them to 2.
     try:
-        return cli.main(args=argv, prog_name="gatekeeper", standalone_mode=True)
+        code = cli.main(args=argv, prog_name="gatekeeper", standalone_mode=False)
     except GateError as e:
         click.echo(f"gatekeeper: error: {e}", err=True)
         sys.exit(EXIT_ERROR)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(EXIT_ERROR)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("gatekeeper: interrupted; the gate was not evaluated", err=True)
+        sys.exit(EXIT_ERROR)
     except SystemExit:
         raise
-    except KeyboardInterrupt:
-        click.echo("gatekeeper: interrupted", err=True)
-        sys.exit(EXIT_ERROR)
     except Exception as e:  # noqa: BLE001 - fail closed on any bug
         click.echo(f"gatekeeper: internal error: {type(e).__name__}: {e}", err=True)
         sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_PASSED)

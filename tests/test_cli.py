@@ -170,3 +170,32 @@ def test_colour_only_when_asked() -> None:
     assert "\x1b[" not in plain.stdout
     coloured = run("check", "--color", REPORTS / "hadolint.json")
     assert "\x1b[1;31m" in coloured.stdout
+
+
+def test_ctrl_c_exits_2_never_1() -> None:
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gatekeeper", "check", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    try:
+        time.sleep(2)  # let it start and block reading standard input
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2
+    assert "interrupted" in err
+
+
+def test_help_and_unknown_option_exit_codes() -> None:
+    assert run("check", "--help").returncode == 0
+    r = run("check", "--no-such-option")
+    assert r.returncode == 2
+    assert "No such option" in r.stderr

@@ -32,6 +32,7 @@ INSERTS = [
     "x: !!binary aGVsbG8=",
     ALIAS_BOMB,
     "extends: ./fuzzed.yaml",
+    "extends: ./hostile.yaml",
     "extends: ../../../../../../etc/passwd",
     "extends: /dev/zero",
     "extends: [a.yaml, b.yaml]",
@@ -50,16 +51,21 @@ INSERTS = [
     "\ufeffversion: 1",
     "- a\n- b",
     "null",
+]
+# NOTE: found by this fuzzer: PyYAML composes nested collections recursively, so deep
+# nesting raised RecursionError out of load_policy. Kept apart (strict xfail) until the
+# policy loader bounds it; then they move back into INSERTS.
+DEEP_INSERTS = [
     "[" * 5000,
     "{a: " * 5000,
+    "x: " + "[" * 600 + "]" * 600,
 ]
 
 
-@pytest.fixture(scope="module")
-def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("policies")
-    shutil.copytree(POLICIES, folder, dirs_exist_ok=True)
-    return folder
+@pytest.fixture
+def policy_dir(tmp_path: Path) -> Path:
+    shutil.copytree(POLICIES, tmp_path, dirs_exist_ok=True)
+    return tmp_path
 
 
 def assert_loads_or_policy_error(path: Path) -> None:
@@ -121,10 +127,21 @@ def test_policy_loader_on_arbitrary_text(policy_dir: Path) -> None:
     check()
 
 
-@pytest.mark.parametrize("text", INSERTS, ids=range(len(INSERTS)))
-def test_policy_loader_on_each_hostile_construct(policy_dir: Path, text: str) -> None:
+def _hostile(policy_dir: Path, text: str) -> None:
     target = policy_dir / "hostile.yaml"
     target.write_text(f"version: 1\n{text}\n", encoding="utf-8")
     assert_loads_or_policy_error(target)
     target.write_text(f"{text}\n", encoding="utf-8")
     assert_loads_or_policy_error(target)
+
+
+@pytest.mark.parametrize("text", INSERTS, ids=range(len(INSERTS)))
+def test_policy_loader_on_each_hostile_construct(policy_dir: Path, text: str) -> None:
+    _hostile(policy_dir, text)
+
+
+@pytest.mark.xfail(strict=True, raises=RecursionError,
+                   reason="policy loader: deeply nested YAML raises RecursionError, not PolicyError")
+@pytest.mark.parametrize("text", DEEP_INSERTS, ids=["brackets", "braces", "nested-600"])
+def test_policy_loader_on_deep_nesting(policy_dir: Path, text: str) -> None:
+    _hostile(policy_dir, text)
