@@ -16,8 +16,10 @@ separate processes, each measured in this run:
   ``trivy`` binary is found (``$TRIVY``, ``PATH``, or the scanners' virtualenv).
 
 Reports come from ``bench/generate.py`` and are cached in ``bench/data/`` (not committed).
-Each command runs ``--repeat`` times interleaved; the table shows the fastest time and the
-largest peak memory. Peak memory is ``ru_maxrss`` of the child, from ``os.wait4``.
+Each command runs ``--repeat`` times interleaved; the table shows the fastest wall time, the
+least CPU time (user + system: steadier than wall time on a busy machine) and the largest
+peak memory. Both come from the child's own ``rusage`` (``os.wait4``): ``ru_maxrss`` is its
+peak resident memory.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ HEAVY = ("requests", "docker", "sarif_om", "jinja2", "jsonschema", "yaml", "urll
 @dataclass
 class Run:
     seconds: float
+    cpu: float
     peak_mb: float
     code: int
 
@@ -80,7 +83,7 @@ def measure(cmd: list[str], stdout: str = os.devnull) -> Run:
         if proc.returncode not in (0, 1, 3):
             err.seek(0)
             raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
 
 
 def find_trivy() -> str | None:
@@ -138,16 +141,19 @@ def bench(runs: dict[str, list[str]], repeat: int) -> dict[str, Run]:
         for name, cmd in runs.items():
             run = measure(cmd)
             prev = best.get(name)
-            best[name] = run if prev is None else Run(min(prev.seconds, run.seconds), max(prev.peak_mb, run.peak_mb), run.code)
+            best[name] = run if prev is None else Run(
+                min(prev.seconds, run.seconds), min(prev.cpu, run.cpu), max(prev.peak_mb, run.peak_mb), run.code)
     return best
 
 
 def table(title: str, results: dict[str, Run], size_mb: float) -> list[str]:
     floor = results["`json.load` (floor)"]
     lines = [f"**{title}** ({size_mb:.0f} MB of JSON)", "",
-             "| command | time (s) | × floor | peak memory (MB) | × floor |", "|---|---:|---:|---:|---:|"]
+             "| command | time (s) | × floor | CPU (s) | × floor | peak memory (MB) | × floor |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for name, r in results.items():
-        lines.append(f"| {name} | {r.seconds:.2f} | {r.seconds / floor.seconds:.2f} | {r.peak_mb:.0f} | {r.peak_mb / floor.peak_mb:.2f} |")
+        lines.append(f"| {name} | {r.seconds:.2f} | {r.seconds / floor.seconds:.2f} | {r.cpu:.2f} | {r.cpu / floor.cpu:.2f} "
+                     f"| {r.peak_mb:.0f} | {r.peak_mb / floor.peak_mb:.2f} |")
     return lines + [""]
 
 

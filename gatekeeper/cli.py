@@ -57,6 +57,11 @@ def cli() -> None:
     default=None,
     help="Print GitHub workflow annotations (::error ...) to stdout (default: on when GITHUB_ACTIONS=true).",
 )
+@click.option(
+    "--github-outputs/--no-github-outputs",
+    default=None,
+    help="Append the Markdown summary to $GITHUB_STEP_SUMMARY and the result, counts and report paths to $GITHUB_OUTPUT (default: on when GITHUB_ACTIONS=true).",
+)
 @click.option("--env", "env", envvar="GATEKEEPER_ENV", metavar="NAME", help="Apply the policy's overlay for this environment (default: $GATEKEEPER_ENV).")
 @click.option("--explain", is_flag=True, help="Show, finding by finding, the rule, exception or setting that decided it.")
 @click.option("--sonar-url", metavar="URL", help="Also gate a project read from this SonarQube/SonarCloud server (token: $SONAR_TOKEN).")
@@ -81,6 +86,7 @@ def check(
     junit_path: str | None,
     html_path: str | None,
     annotations: bool | None,
+    github_outputs: bool | None,
     env: str | None,
     explain: bool,
     **sonar: Any,
@@ -133,6 +139,7 @@ def check(
     outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
     outputs.annotations = annotations
     outputs.explain = explain
+    outputs.github = github_outputs
     finish(loaded, policy, outputs)
 
 
@@ -149,6 +156,8 @@ class GateOutputs:
         """GitHub workflow annotations on stdout; None: when ``GITHUB_ACTIONS=true``."""
         self.explain = False
         """Also print, finding by finding, what decided it (``--explain``)."""
+        self.github: bool | None = None
+        """Step summary and step outputs for GitHub Actions; None: when ``GITHUB_ACTIONS=true``."""
 
     def to_stdout(self) -> bool:
         """True when a machine-readable output goes to stdout (then people read stderr)."""
@@ -199,6 +208,29 @@ def write_reports(verdict: Any, outputs: GateOutputs) -> None:
     for name, path in outputs.reports.items():
         if path:
             output.write_file(path, FORMATTERS[OutputFormat(name)]().format(verdict))
+    if outputs.github if outputs.github is not None else os.environ.get("GITHUB_ACTIONS") == "true":
+        write_github(verdict, outputs)
+
+
+def write_github(verdict: Any, outputs: GateOutputs) -> None:
+    """Append the summary to ``$GITHUB_STEP_SUMMARY`` and the step outputs to ``$GITHUB_OUTPUT``.
+
+    Appended, never replaced: the runner gives one file per step and earlier commands of
+    the step may have written to it. An unset or empty variable skips that file.
+    """
+    from gatekeeper import github
+    from gatekeeper.reporters.markdown import MarkdownFormat
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    markdown = outputs.reports.get("markdown")
+    # `--markdown "$GITHUB_STEP_SUMMARY"` has written it already: do not show it twice.
+    if summary and not (markdown and os.path.abspath(markdown) == os.path.abspath(summary)):
+        with open(summary, "a", encoding="utf-8", newline="\n") as fh:
+            fh.write(github.step_summary(MarkdownFormat().format(verdict)))
+    if os.environ.get("GITHUB_OUTPUT"):
+        paths = {"sarif": outputs.sarif, **outputs.reports}
+        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8", newline="\n") as fh:
+            fh.write(github.output_lines(github.step_outputs(verdict, paths)))
 
 
 def exit_code(status: Any) -> int:

@@ -32,7 +32,7 @@ class Severity(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return _SEVERITY_LABELS[self]  # NOTE: Enum.name is a slow descriptor; read per finding
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -55,6 +55,9 @@ class Severity(enum.IntEnum):
         if score > 0.0:
             return cls.LOW
         return cls.INFO
+
+
+_SEVERITY_LABELS = {s: s.name.lower() for s in Severity}
 
 
 class Kind(str, enum.Enum):
@@ -195,8 +198,12 @@ class Finding:
     @property
     def cvss_score(self) -> float | None:
         """The highest CVSS base score given, if any."""
-        scores = [c.score for c in self.cvss if c.score is not None]
-        return max(scores) if scores else None
+        best: float | None = None
+        for rating in self.cvss:
+            score = rating.score
+            if score is not None and (best is None or score > best):
+                best = score
+        return best
 
 
 def fingerprint(*parts: object) -> str:

@@ -38,6 +38,7 @@ Decisions:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -97,12 +98,25 @@ def strip_digest(text: str | None) -> str | None:
     return _DIGEST.sub("", text) if text else text
 
 
+def _scan_root(kind: str | None, name: str | None) -> str | None:
+    """The scanned folder, when paths should be joined to it (see ``_Scope.root``)."""
+    # NOTE: `trivy fs fixtures/targets` reports `Dockerfile`, while its own SARIF writer
+    # says `fixtures/targets/Dockerfile`; absolute names (a temporary checkout) stay out.
+    if kind not in ("filesystem", "repository") or not name or name.startswith("/") or "://" in name:
+        return None
+    root = posixpath.normpath(name.replace("\\", "/"))
+    return None if root in (".", "") or root.startswith("..") else root
+
+
 @dataclass(frozen=True)
 class _Scope:
     """Where a result sits: the artefact, and for ``trivy k8s`` the cluster and object."""
 
     target: str | None = None
     k8s_resource: str | None = None
+    root: str | None = None
+    """For a filesystem or repository scan of a relative folder: that folder, so that file
+    paths (relative to it in the report) become relative to where Trivy ran."""
     result_target: str = ""
     result_class: str | None = None
     result_type: str | None = None
@@ -205,10 +219,11 @@ class _Parser:
         if name is None:  # TRIVY_NEW_JSON_SCHEMA reports named the image this way
             tags = r.opt(doc, "RepoTags", list, default=[])
             name = tags[0] if tags and isinstance(tags[0], str) else r.opt(doc, "ImageID", str)
-        if r.opt(doc, "ArtifactType", str) == "container_image":
+        kind = r.opt(doc, "ArtifactType", str)
+        if kind == "container_image":
             self.categories.add("image")
         results = r.opt(doc, "Results", list, default=[])
-        self._results(results, "Results", _Scope(target=strip_digest(name) or None))
+        self._results(results, "Results", _Scope(target=strip_digest(name) or None, root=_scan_root(kind, name)))
         return name or None
 
     def _cluster(self, doc: dict[str, Any]) -> str | None:
@@ -321,6 +336,8 @@ class _Parser:
             target = scope.target
         else:  # legacy reports name no artefact: the result Target is all there is
             target = scope.target or strip_digest(scope.result_target) or None
+        if path and scope.root and not path.startswith("/"):
+            path = posixpath.join(scope.root, path)
         return Location(path=path or None, start_line=start, end_line=end, target=target, resource=resource)
 
     def _vulnerability(self, item: dict[str, Any], where: str, scope: _Scope,
@@ -390,12 +407,12 @@ class _Parser:
                 vector = entry.get(vector_key)
                 if score is None and vector is None:
                     continue  # NOTE: most sources rate one or two CVSS versions of three
-                at = f"{where}.CVSS.{src}"
-                score = r.opt(entry, score_key, float, at)
-                vector = r.opt(entry, vector_key, str, at)
+                if not ((score is None or type(score) is float) and (vector is None or type(vector) is str)):
+                    at = f"{where}.CVSS.{src}"  # an integer score, or an error to name
+                    score = r.opt(entry, score_key, float, at)
+                    vector = r.opt(entry, vector_key, str, at)
                 if score is not None or vector:
-                    ratings.append(Cvss(score=None if score is None else float(score), vector=vector or None,
-                                        version=version, source=src))
+                    ratings.append(Cvss(None if score is None else float(score), vector or None, version, src))
         return tuple(ratings)
 
     def _misconfiguration(self, item: dict[str, Any], where: str, scope: _Scope,

@@ -19,6 +19,8 @@ class Action(str, enum.Enum):
     """What a policy does with the findings it selects."""
 
     FAIL = "fail"
+    APPROVE = "approve"
+    """Pass only with a person's recorded sign-off (``gatekeeper approve``, docs/approval.md)."""
     WARN = "warn"
     IGNORE = "ignore"
 
@@ -37,6 +39,8 @@ class Thresholds:
     """Also warn when the highest CVSS base score is at or above this."""
     ignore_unfixed: bool | None = None
     """Ignore vulnerabilities that have no fix."""
+    approve_on: Severity | None = None
+    """Need a person's sign-off at or above this severity (below ``fail_on``)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ class Policy:
     """Findings whose CVSS base score is at or above this fail."""
     warn_on_cvss: float | None = None
     """Findings whose CVSS base score is at or above this warn."""
+    approve_on: Severity | None = None
+    """Findings at or above this severity (and below ``fail_on``) need a person's sign-off."""
     rules: tuple[Rule, ...] = ()
     """In order: the first that selects a finding decides it."""
     severity_overrides: tuple[SeverityOverride, ...] = ()
@@ -158,4 +164,6 @@ class Policy:
     @property
     def defaults(self) -> Thresholds:
         """The top-level thresholds, which rules refine."""
-        return Thresholds(self.fail_on, self.warn_on, self.fail_on_cvss, self.warn_on_cvss, self.ignore_unfixed)
+        return Thresholds(
+            self.fail_on, self.warn_on, self.fail_on_cvss, self.warn_on_cvss, self.ignore_unfixed, approve_on=self.approve_on
+        )

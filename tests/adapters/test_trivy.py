@@ -246,12 +246,32 @@ def test_filesystem_artifact_path_is_not_in_fingerprint():
     assert parse(one).findings[0].fingerprint == parse(two).findings[0].fingerprint
 
 
+@pytest.mark.parametrize(
+    ("name", "kind", "path"),
+    [
+        ("fixtures/targets", "filesystem", "fixtures/targets/infra/main.tf"),
+        ("./app/", "repository", "app/infra/main.tf"),
+        (".", "filesystem", "infra/main.tf"),
+        ("/tmp/tmp.x1/repo", "filesystem", "infra/main.tf"),
+        ("../elsewhere", "filesystem", "infra/main.tf"),
+        ("app", "container_image", "infra/main.tf"),
+    ],
+)
+def test_paths_of_a_relative_folder_scan_are_joined_to_it(name: str, kind: str, path: str) -> None:
+    doc = v2(result("infra/main.tf", "config", "terraform", Misconfigurations=[misconf()]), ArtifactName=name, ArtifactType=kind)
+    finding = parse(doc).findings[0]
+    assert finding.location.path == path
+    # The fingerprint stays tied to the path inside the scanned folder.
+    same = v2(result("infra/main.tf", "config", "terraform", Misconfigurations=[misconf()]), ArtifactName=".", ArtifactType="filesystem")
+    assert finding.fingerprint == parse(same).findings[0].fingerprint
+
+
 # -- misconfigurations, secrets, licenses ----------------------------------------------------
 
 
 def test_misconfiguration_fields_and_statuses():
     items = [misconf(), misconf(ID="AWS-0090", Status="PASS"), misconf(ID="AWS-0091", Status="EXCEPTION")]
-    report = parse(v2(result("main.tf", "config", "terraform", Misconfigurations=items), ArtifactType="filesystem"))
+    report = parse(v2(result("main.tf", "config", "terraform", Misconfigurations=items), ArtifactName=".", ArtifactType="filesystem"))
     assert [f.rule_id for f in report.findings] == ["AWS-0089", "AWS-0091"]  # PASS is no finding
     f, exc = report.findings
     assert (f.kind, f.title, f.message, f.status) == (Kind.MISCONFIGURATION, "S3 Bucket Logging", "Bucket has logging disabled", "FAIL")

@@ -197,10 +197,15 @@ def test_info_has_no_security_severity() -> None:
 MULTITOOL = os.environ.get("GATEKEEPER_SARIF_MULTITOOL")
 
 
-@pytest.mark.skipif(not MULTITOOL, reason="GATEKEEPER_SARIF_MULTITOOL not set (.ci/setup.d/25-sarif-multitool.sh sets it)")
 @pytest.mark.parametrize("make", [rich_verdict, fixtures_verdict, hostile_verdict], ids=["rich", "fixtures", "hostile"])
 def test_github_ingestion_rules_accept_the_output(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    assert MULTITOOL and shutil.which(MULTITOOL), MULTITOOL
+    if not MULTITOOL:
+        # NOTE: CI (.ci/run) installs the Multitool and sets GATEKEEPER_REQUIRE_SHARED: there
+        # its absence is a failure; a local run without it skips.
+        if os.environ.get("GATEKEEPER_REQUIRE_SHARED"):
+            pytest.fail("GATEKEEPER_SARIF_MULTITOOL not set (.ci/setup.d/25-sarif-multitool.sh sets it)")
+        pytest.skip("GATEKEEPER_SARIF_MULTITOOL not set (.ci/setup.d/25-sarif-multitool.sh sets it)")
+    assert shutil.which(MULTITOOL), MULTITOOL
     src, out = tmp_path / "in.sarif", tmp_path / "out.sarif"
     src.write_text(SarifFormat().format(make()), encoding="utf-8")
     subprocess.run([MULTITOOL, "validate", "--rule-kind", "Gh", "--output", str(out), str(src)], check=False, capture_output=True, timeout=300)

@@ -63,3 +63,23 @@ def test_directory_without_reports_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(SourceError, match=r"directory holds no report"):
         list(expand_paths([str(tmp_path)]))
+
+
+def test_load_report_restores_the_garbage_collector(tmp_path: Path) -> None:
+    import gc
+
+    from gatekeeper.sources import load_report
+
+    (tmp_path / "hadolint.json").write_text("[]")
+    (tmp_path / "bad.json").write_text("{")
+    assert gc.isenabled()
+    load_report(str(tmp_path / "hadolint.json"))
+    with pytest.raises(SourceError):
+        load_report(str(tmp_path / "bad.json"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_report(str(tmp_path / "hadolint.json"))
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

@@ -1,0 +1,66 @@
+"""A small gate starts fast: heavy machinery is imported only when an option needs it.
+
+Checked in a fresh interpreter (``sys.modules`` after a real ``gatekeeper check``), so the
+test is deterministic; import *times* are measured by ``bench/run.py``, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ROOT / "fixtures" / "pipeline" / "hadolint.json"
+
+# Network clients, container engines, schema validation, YAML and the SARIF object model:
+# none is needed to gate a report with the built-in policy and print the console summary.
+HEAVY = (
+    "requests",
+    "urllib3",
+    "docker",
+    "sarif_om",
+    "jinja2",
+    "jsonschema",
+    "yaml",
+    "gatekeeper.sources.docker_runner",
+)
+
+_PROBE = """
+import json, sys
+from gatekeeper.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit:
+    pass
+with open(sys.argv[1], "w") as fh:
+    json.dump(sorted(sys.modules), fh)
+"""
+
+
+def _modules_after(tmp_path: Path, *args: str) -> set[str]:
+    out = tmp_path / "modules.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(out), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "", "NO_COLOR": "1"},
+    )
+    assert out.exists(), proc.stderr
+    return set(json.loads(out.read_text()))
+
+
+def test_small_gate_imports_no_heavy_machinery(tmp_path: Path) -> None:
+    modules = _modules_after(tmp_path, "check", "--no-color", str(SMALL))
+    assert "gatekeeper.adapters.hadolint" in modules  # the gate did run
+    assert sorted(m for m in HEAVY if m in modules) == []
+
+
+@pytest.mark.parametrize(("option", "module"), [("--sarif", "sarif_om")])
+def test_outputs_import_their_machinery_when_asked(tmp_path: Path, option: str, module: str) -> None:
+    modules = _modules_after(tmp_path, "check", "--no-color", str(SMALL), option, str(tmp_path / "out"))
+    assert module in modules
