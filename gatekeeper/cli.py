@@ -4,7 +4,8 @@ Exit codes (never a count: they wrap at 256):
   0  the gate passed (possibly with warnings)
   1  the policy was violated
   2  the gate could not be evaluated: bad usage, or a report or policy that is missing,
-     unreadable, malformed or unrecognised
+     unreadable, malformed or unrecognised, or an approval record that cannot be trusted
+  3  the gate needs a person's approval (docs/approval.md)
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ def cli() -> None:
 )
 @click.option("--env", "env", envvar="GATEKEEPER_ENV", metavar="NAME", help="Apply the policy's overlay for this environment (default: $GATEKEEPER_ENV).")
 @click.option("--explain", is_flag=True, help="Show, finding by finding, the rule, exception or setting that decided it.")
+@click.option(
+    "--approval",
+    "approval_path",
+    metavar="FILE",
+    help="A signed approval record (gatekeeper approve) for the findings that need approval; key: $GATEKEEPER_APPROVAL_KEY.",
+)
 @click.option("--sonar-url", metavar="URL", help="Also gate a project read from this SonarQube/SonarCloud server (token: $SONAR_TOKEN).")
 @click.option("--sonar-project", metavar="KEY", help="SonarQube project key (with --sonar-url).")
 @click.option("--sonar-branch", metavar="NAME", help="Read this branch's analysis instead of the main branch's.")
@@ -89,15 +96,17 @@ def check(
     github_outputs: bool | None,
     env: str | None,
     explain: bool,
+    approval_path: str | None,
     **sonar: Any,
 ) -> None:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
 
-    Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated.
+    Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated,
+    3 needs a person's approval.
     """
     from gatekeeper.adapters import AdapterError
     from gatekeeper.policy import PolicyError, resolve_policy
-    from gatekeeper.sources import SourceError, expand_paths, load_report
+    from gatekeeper.sources import SourceError
 
     from gatekeeper.sources.sonarqube import load_sonarqube, settings_from_options
 
@@ -115,6 +124,28 @@ def check(
         policy = resolve_policy(policy_path, env)
     except PolicyError as e:
         raise GateError(str(e)) from None
+    approval = read_approval(approval_path) if approval_path else None
+
+    loaded = load_reports(reports, fmt)
+    if sonar_settings:
+        try:
+            loaded.extend(load_sonarqube(sonar_settings))
+        except (SourceError, AdapterError) as e:
+            raise GateError(f"{e}; the gate was not evaluated") from None
+
+    outputs = GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed)
+    outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
+    outputs.annotations = annotations
+    outputs.explain = explain
+    outputs.github = github_outputs
+    outputs.approval = approval
+    finish(loaded, policy, outputs)
+
+
+def load_reports(reports: tuple[str, ...], fmt: str | None) -> list[Any]:
+    """Every report named (directories expanded), or a ``GateError`` listing each one that failed."""
+    from gatekeeper.adapters import AdapterError
+    from gatekeeper.sources import SourceError, expand_paths, load_report
 
     loaded = []
     errors: list[str] = []
@@ -129,18 +160,26 @@ def check(
             errors.append(str(e))
     if errors:
         raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(names)} reports could not be read; the gate was not evaluated")
-    if sonar_settings:
-        try:
-            loaded.extend(load_sonarqube(sonar_settings))
-        except (SourceError, AdapterError) as e:
-            raise GateError(f"{e}; the gate was not evaluated") from None
+    return loaded
 
-    outputs = GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed)
-    outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
-    outputs.annotations = annotations
-    outputs.explain = explain
-    outputs.github = github_outputs
-    finish(loaded, policy, outputs)
+
+def read_approval(path: str) -> Any:
+    """The verified approval record at ``path`` (with its path), or a ``GateError``."""
+    from gatekeeper import approval
+
+    try:
+        key = approval.key_from_env(os.environ)
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(1_048_576 + 1)
+        if len(text) > 1_048_576:
+            raise approval.ApprovalError(f"{path}: larger than 1 MB: not an approval record")
+        return approval.loads(text, key, path), path
+    except OSError as e:
+        raise GateError(f"{path}: cannot read the approval record: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise GateError(f"{path}: not an approval record (not UTF-8 text)") from None
+    except approval.ApprovalError as e:
+        raise GateError(str(e)) from None
 
 
 class GateOutputs:
@@ -158,6 +197,8 @@ class GateOutputs:
         """Also print, finding by finding, what decided it (``--explain``)."""
         self.github: bool | None = None
         """Step summary and step outputs for GitHub Actions; None: when ``GITHUB_ACTIONS=true``."""
+        self.approval: Any = None
+        """A verified approval record and its path (``--approval``), applied to the verdict."""
 
     def to_stdout(self) -> bool:
         """True when a machine-readable output goes to stdout (then people read stderr)."""
@@ -172,6 +213,10 @@ def finish(reports: list[Any], policy: Any, outputs: GateOutputs) -> None:
     from gatekeeper.verdict import Status
 
     verdict = evaluate(reports, policy, today=datetime.date.today())
+    if outputs.approval is not None:
+        from gatekeeper import approval
+
+        verdict = approval.apply(verdict, *outputs.approval)
     stream = sys.stderr if outputs.to_stdout() else sys.stdout
     if outputs.explain:
         from gatekeeper.reporters.explain import ExplainFormat
@@ -336,6 +381,60 @@ def scan(
 _GATE_OPTIONS = ("policy_path", "env", "sarif_path", "colour", "max_listed", "json_path", "markdown_path",
                  "junit_path", "html_path", "annotations", "explain")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
+@click.option("--approver", required=True, envvar="GATEKEEPER_APPROVER", metavar="NAME", help="Who approves (default: $GATEKEEPER_APPROVER).")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the findings may ship (a ticket, a change number).")
+@click.option("-o", "--output", "output_path", required=True, metavar="FILE", help="Where to write the signed approval record (- for stdout).")
+def approve(
+    reports: tuple[str, ...],
+    approver: str,
+    reason: str,
+    output_path: str,
+    fmt: str | None,
+    policy_path: str | None,
+    env: str | None,
+) -> None:
+    """Record a person's approval of the findings in REPORTs that need it (docs/approval.md).
+
+    Evaluates like check, then writes a record of exactly the findings that need approval,
+    signed with $GATEKEEPER_APPROVAL_KEY; pass it to check --approval. Exit codes: 0 written,
+    1 the gate fails whatever is approved, 2 nothing to approve or the gate could not be
+    evaluated.
+    """
+    from gatekeeper import approval, output
+    from gatekeeper.policy import PolicyError, evaluate, resolve_policy
+    from gatekeeper.reporters.console import ConsoleFormat
+    from gatekeeper.reporters.escape import terminal
+    from gatekeeper.verdict import Status
+
+    try:
+        key = approval.key_from_env(os.environ)
+        policy = resolve_policy(policy_path, env)
+    except (approval.ApprovalError, PolicyError) as e:
+        raise GateError(str(e)) from None
+    verdict = evaluate(load_reports(reports, fmt), policy, today=datetime.date.today())
+    if verdict.status is Status.FAILED:
+        sys.stderr.write(ConsoleFormat(colour=output.use_colour(sys.stderr), limit=20).format(verdict))
+        output.err("gatekeeper: the gate fails whatever is approved: fix or except the failing findings first; no record written")
+        sys.exit(EXIT_VIOLATED)
+    try:
+        record = approval.build(verdict, approver, reason, datetime.datetime.now(datetime.timezone.utc))
+    except approval.ApprovalError as e:
+        raise GateError(str(e)) from None
+    output.write_file(output_path, approval.dumps(record, key))
+    env_text = f" in environment {terminal(record.environment, 60)}" if record.environment else ""
+    output.err(f"gatekeeper: {terminal(record.approver, 200)} approved {len(record.findings)} findings{env_text} ({output_path}):")
+    for a in record.findings[:50]:
+        pkg = f" {a.package}" if a.package else ""
+        output.err(f"  {a.severity:<8} {terminal(f'{a.tool} {a.rule}{pkg} at {a.location}', 300)}")
+    if len(record.findings) > 50:
+        output.err(f"  ... and {len(record.findings) - 50} more (every one is in {output_path})")
+
+
+approve.params.extend(p for name in ("fmt", "policy_path", "env") for p in check.params if p.name == name)
 
 
 @cli.group()

@@ -66,6 +66,11 @@ class Evaluated:
 
     finding: Finding
     decision: Decision
+    also: tuple[Finding, ...] = ()
+    """The same problem as other tools (or reports) saw it (``gatekeeper/correlate.py``);
+    counted once, decided as its worst sighting."""
+    known: bool = False
+    """In the ``check --baseline`` file: not a new finding."""
 
 
 class ExceptionState(str, enum.Enum):
@@ -99,7 +104,7 @@ class Verdict:
     """Everything the reporters need."""
 
     status: Status
-    """Passed, passed with warnings, or failed."""
+    """Passed, passed with warnings, needs approval, or failed."""
     results: tuple[Evaluated, ...]
     """Every finding with its decision, worst first."""
     reports: tuple[Report, ...]
@@ -138,3 +143,18 @@ def sort_key(e: Evaluated) -> tuple[int, int, str, str, int]:
         f.location.path or f.location.target or "",
         f.location.start_line or 0,
     )
+
+
+def status_of(results: tuple[Evaluated, ...] | list[Evaluated], problems: tuple[str, ...] | list[str], enforce: bool) -> Status:
+    """The gate's status: any failure or gate problem fails; else any finding awaiting
+    approval needs approval; in warn mode both only warn."""
+    outcomes = {e.decision.outcome for e in results}
+    failed = bool(problems) or Outcome.FAIL in outcomes
+    approval = Outcome.APPROVE in outcomes
+    if failed and enforce:
+        return Status.FAILED
+    if approval and enforce:
+        return Status.NEEDS_APPROVAL
+    if failed or approval or Outcome.WARN in outcomes:
+        return Status.WARNED
+    return Status.PASSED

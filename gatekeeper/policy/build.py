@@ -25,7 +25,7 @@ from gatekeeper.policy.model import (
 )
 from gatekeeper.policy.select import Selector, VersionMatch
 
-_THRESHOLD_KEYS = ("fail_on", "warn_on", "fail_on_cvss", "warn_on_cvss", "ignore_unfixed")
+_THRESHOLD_KEYS = ("fail_on", "warn_on", "fail_on_cvss", "warn_on_cvss", "ignore_unfixed", "approve_on")
 Path = tuple[Any, ...]
 
 
@@ -78,8 +78,22 @@ def _date(data: dict[str, Any], key: str, path: Path, problems: Problems) -> dat
         return None
 
 
+def _check_approve_on(data: dict[str, Any], path: Path, problems: Problems) -> None:
+    """``approve_on`` at or above ``fail_on`` (in the same block) could never decide a finding."""
+    try:
+        approve_on, fail_on = Severity.parse(data["approve_on"]), Severity.parse(data["fail_on"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return  # absent here (inherited), or the schema reports it
+    if approve_on >= fail_on:
+        problems.add(
+            (*path, "approve_on"),
+            f"approve_on {approve_on.label} is not below fail_on {fail_on.label}: no finding would ever need approval",
+        )
+
+
 def _rule(data: dict[str, Any], path: Path, problems: Problems) -> Rule:
     thresholds = {k: data[k] for k in _THRESHOLD_KEYS if k in data}
+    _check_approve_on(data, path, problems)
     if "action" in data:
         for key in [*thresholds, *(k for k in ("budget",) if k in data)]:
             problems.add((*path, key), f"{key!r} cannot be combined with 'action' (action decides every selected finding)", key=True)
@@ -97,6 +111,7 @@ def _rule(data: dict[str, Any], path: Path, problems: Problems) -> Rule:
             fail_on_cvss=thresholds.get("fail_on_cvss"),
             warn_on_cvss=thresholds.get("warn_on_cvss"),
             ignore_unfixed=thresholds.get("ignore_unfixed"),
+            approve_on=_severity(thresholds.get("approve_on")),
         ),
         budget=Budget(Severity.parse(budget["severity"]), budget["max"]) if budget else None,
         warn_only=data.get("mode") == "warn",
@@ -166,7 +181,7 @@ def _requirement(data: Any, path: Path, problems: Problems) -> Requirement:
 
 def _settings(data: dict[str, Any]) -> dict[str, Any]:
     settings: dict[str, Any] = {}
-    for key in ("fail_on", "warn_on", "unknown_severity"):
+    for key in ("fail_on", "warn_on", "unknown_severity", "approve_on"):
         if key in data:
             settings[key] = Severity.parse(data[key])
     for key in ("ignore_unfixed", "fail_on_cvss", "warn_on_cvss"):
@@ -193,6 +208,10 @@ def layer(data: dict[str, Any], problems: Problems, path: Path = ()) -> Layer:
         max_days = {Severity.parse(k): v for k, v in data.get("exception_policy", {}).get("max_days", {}).items()}
     except (KeyError, TypeError, ValueError, AttributeError):
         settings, max_days = {}, {}
+    if isinstance(data.get("baseline"), dict):
+        known_until = _date(data["baseline"], "known_until", (*path, "baseline"), problems)
+        if known_until:
+            settings["baseline_known_until"] = known_until
     rules = data.get("rules")
     exceptions = data.get("exceptions")
     if isinstance(rules, list):
@@ -200,6 +219,8 @@ def layer(data: dict[str, Any], problems: Problems, path: Path = ()) -> Layer:
     if isinstance(exceptions, list):
         _unique(exceptions, (*path, "exceptions"), "exception", problems)
     environments = data.get("environments") if not path else None
+    if isinstance(data, dict):
+        _check_approve_on(data, path, problems)
     return Layer(
         source=problems.source,
         settings=settings,

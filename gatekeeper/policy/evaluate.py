@@ -11,10 +11,13 @@ Precedence, for each finding (the first step that applies decides):
    previews: they are skipped, and when one would have failed a finding that the decision
    below lets pass (or ignores), the finding warns instead;
 5. the top-level defaults: ``secrets`` for secrets, then ``ignore_unfixed``, then
-   ``fail_on`` / ``fail_on_cvss``, then ``warn_on`` / ``warn_on_cvss``; else pass.
+   ``fail_on`` / ``fail_on_cvss``, then ``approve_on``, then ``warn_on`` / ``warn_on_cvss``;
+   else pass.
 
 Then budgets: when more findings at or above a rule's budget severity pass (or warn) under
 that rule than its ``max``, all of them fail. A missing required report is a gate problem.
+Status: any failure (or gate problem) fails; else any finding needing approval -> needs
+approval; in warn mode both only warn.
 """
 
 from __future__ import annotations
@@ -23,13 +26,19 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import replace
 
+from gatekeeper.baseline import Baseline, apply_baseline
 from gatekeeper.model import Finding, FixState, Kind, Report, Severity
 from gatekeeper.policy.exceptions import ExceptionLedger
 from gatekeeper.policy.model import Action, Policy, Rule, SeverityOverride, Thresholds
 from gatekeeper.policy.select import categories_of
-from gatekeeper.verdict import Decision, Evaluated, Outcome, Status, Verdict, sort_key
+from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key, status_of
 
-_ACTION_OUTCOME = {Action.FAIL: Outcome.FAIL, Action.WARN: Outcome.WARN, Action.IGNORE: Outcome.IGNORE}
+_ACTION_OUTCOME = {
+    Action.FAIL: Outcome.FAIL,
+    Action.APPROVE: Outcome.APPROVE,
+    Action.WARN: Outcome.WARN,
+    Action.IGNORE: Outcome.IGNORE,
+}
 
 
 def rate(finding: Finding, policy: Policy, categories: frozenset[str]) -> tuple[Severity, SeverityOverride | None]:
@@ -66,6 +75,9 @@ def _thresholds(f: Finding, severity: Severity, rated: str, t: Thresholds, polic
         return decision(Outcome.FAIL, f"severity {rated} >= fail_on {fail_on.label}", "fail_on")
     if isinstance(fail_cvss, float | int) and score is not None and score >= fail_cvss:
         return decision(Outcome.FAIL, f"CVSS {score:g} >= fail_on_cvss {fail_cvss:g}", "fail_on_cvss")
+    approve_on = pick("approve_on")
+    if isinstance(approve_on, Severity) and severity >= approve_on:
+        return decision(Outcome.APPROVE, f"severity {rated} >= approve_on {approve_on.label}: needs a person's sign-off", "approve_on")
     if isinstance(warn_on, Severity) and severity >= warn_on:
         return decision(Outcome.WARN, f"severity {rated} >= warn_on {warn_on.label}", "warn_on")
     if isinstance(warn_cvss, float | int) and score is not None and score >= warn_cvss:
@@ -113,8 +125,9 @@ def _decide(
             # A rule being rolled out only previews: it never takes a finding from the rules
             # after it, so it can add warnings but never weaken the gate.
             d = _by_rule(f, severity, rated, rule, policy)
-            if preview is None and d.outcome is Outcome.FAIL:
-                preview = replace(d, outcome=Outcome.WARN, reason=f"{d.reason}; rule in warn mode, would fail")
+            if preview is None and d.outcome in (Outcome.FAIL, Outcome.APPROVE):
+                would = "fail" if d.outcome is Outcome.FAIL else "need approval"
+                preview = replace(d, outcome=Outcome.WARN, reason=f"{d.reason}; rule in warn mode, would {would}")
             continue
         decided = _by_rule(f, severity, rated, rule, policy), rule
         break
@@ -155,7 +168,7 @@ def _apply_budgets(decided: list[tuple[Evaluated, Rule | None]]) -> list[Evaluat
                 d = replace(d, outcome=outcome, reason=reason)
             else:
                 d = replace(d, reason=f"{d.reason}; within budget ({n} of {b.max} {b.severity.label}+ allowed)")
-            out[i] = Evaluated(out[i].finding, d)
+            out[i] = replace(out[i], decision=d)
     return out
 
 
@@ -174,8 +187,16 @@ def missing_reports(reports: tuple[Report, ...], policy: Policy) -> list[str]:
     return out
 
 
-def evaluate(reports: Iterable[Report], policy: Policy, today: datetime.date | None = None) -> Verdict:
-    """Decide every finding of every report and the gate's status, as of ``today``."""
+def evaluate(
+    reports: Iterable[Report], policy: Policy, today: datetime.date | None = None, baseline: Baseline | None = None
+) -> Verdict:
+    """Decide every finding of every report and the gate's status, as of ``today``.
+
+    One problem seen by several tools is one decision (``gatekeeper/correlate.py``), before
+    budgets count; a ``baseline`` excuses known findings after them (``gatekeeper/baseline.py``).
+    """
+    from gatekeeper.correlate import correlate_reports
+
     reports = tuple(reports)
     ledger = ExceptionLedger(policy, today or datetime.date.today())
     decided = []
@@ -183,23 +204,16 @@ def evaluate(reports: Iterable[Report], policy: Policy, today: datetime.date | N
         for f in r.findings:
             d, rule = _decide(f, policy, categories_of(f, r), ledger)
             decided.append((Evaluated(f, d), rule))
-    results = _apply_budgets(decided)
+    results = _apply_budgets(correlate_reports(decided, reports))
+    results, known = apply_baseline(results, baseline, policy.baseline_known_until, ledger.today)
     results.sort(key=sort_key)
     problems = missing_reports(reports, policy)
-    notices: list[str] = [*policy.notices, *ledger.notices()]
+    notices: list[str] = [*policy.notices, *ledger.notices(), *known]
     for r in reports:
         notices.extend(f"{r.source}: {w}" for w in r.warnings)
         notices.extend(f"{r.source}: not audited: {g.subject}: {g.reason}" for g in r.gaps)
-    failed = bool(problems) or any(e.decision.outcome is Outcome.FAIL for e in results)
-    warned = failed or any(e.decision.outcome is Outcome.WARN for e in results)
-    if failed and policy.enforce:
-        status = Status.FAILED
-    elif warned:
-        status = Status.WARNED
-    else:
-        status = Status.PASSED
     return Verdict(
-        status=status,
+        status=status_of(results, problems, policy.enforce),
         results=tuple(results),
         reports=reports,
         policy_name=policy.name,

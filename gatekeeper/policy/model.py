@@ -152,6 +152,9 @@ class Policy:
     """Reports that must be present."""
     expiry_warning_days: int = 14
     """Exceptions expiring within this many days are warned about."""
+    baseline_known_until: datetime.date | None = None
+    """``baseline: {known_until: DATE}``: after this day a ``check --baseline`` file no longer
+    excuses known findings (the ratchet)."""
     max_exception_days: dict[Severity, int] = field(default_factory=dict, hash=False)
     """Longest exception lifetime allowed per severity."""
     environment: str | None = None

@@ -145,17 +145,33 @@ def summary_line(verdict: Verdict) -> str:
     warns = verdict.count(Outcome.WARN)
     approvals = verdict.count(Outcome.APPROVE)
     problems = len(verdict.problems)
+    need = f"{approvals:,} finding{'s' if approvals != 1 else ''} need{'s' if approvals == 1 else ''} approval"
     if verdict.status is Status.FAILED:
         why = []
         if fails:
             why.append(f"{fails:,} finding{'s' if fails != 1 else ''} violate{'s' if fails == 1 else ''} the policy")
         if problems:
             why.append(f"{problems} gate problem{'s' if problems != 1 else ''}")
+        if approvals:
+            why.append(need)
         return "FAILED: " + ("; ".join(why) or "the policy was violated") + "."
     if verdict.status is Status.NEEDS_APPROVAL:
         return f"NEEDS APPROVAL: {approvals:,} finding{'s' if approvals != 1 else ''} may pass only with a recorded sign-off."
     if verdict.status is Status.WARNED:
-        if fails and not verdict.enforce:
-            return f"PASSED (warn mode): {fails:,} finding{'s' if fails != 1 else ''} would fail in enforce mode."
-        return f"PASSED with warnings: {warns:,} warning{'s' if warns != 1 else ''}."
-    return "PASSED: no finding violates the policy."
+        if (fails or approvals) and not verdict.enforce:
+            would = [f"{fails:,} finding{'s' if fails != 1 else ''} would fail"] if fails else []
+            would += [f"{approvals:,} would need approval"] if approvals else []
+            return f"PASSED (warn mode): {' and '.join(would)} in enforce mode."
+        return f"PASSED with warnings: {warns:,} warning{'s' if warns != 1 else ''}{_approved(verdict)}."
+    return f"PASSED: no finding violates the policy{_approved(verdict)}."
+
+
+def _approved(verdict: Verdict) -> str:
+    """``; 3 findings approved by NAME`` when an approval record let findings pass."""
+    from gatekeeper.approval import approved
+
+    done = approved(verdict)
+    if not done:
+        return ""
+    who = sorted({e.decision.decided_by.split(" ", 1)[1] for e in done})
+    return f"; {len(done):,} finding{'s' if len(done) != 1 else ''} approved by {terminal(', '.join(who), 200)}"

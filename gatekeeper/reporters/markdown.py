@@ -14,6 +14,13 @@ number of findings. Sample::
     |:-----|---------:|-----:|-------:|----:|-----:|--------:|--------:|
     | trivy | 2 | 5 | 10 | 3 | 0 | 0 | 7 |
 
+    ### Needs approval
+
+    1 finding may pass only with a recorded sign-off (`gatekeeper approve`, ...).
+
+    | Severity | Tool | Rule | Finding | Location | Why it needs approval |
+    ...
+
     ### Top failing findings
 
     | Outcome | Severity | Tool | Rule | Finding | Location |
@@ -40,7 +47,7 @@ from gatekeeper.verdict import ExceptionState, Outcome, Status, Verdict
 
 _SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
 _ICON = {Status.PASSED: "✅", Status.WARNED: "⚠️", Status.NEEDS_APPROVAL: "✋", Status.FAILED: "❌"}
-_LISTED = (Outcome.FAIL, Outcome.APPROVE, Outcome.WARN)
+_LISTED = (Outcome.FAIL, Outcome.WARN)
 
 
 class MarkdownFormat:
@@ -63,6 +70,7 @@ class MarkdownFormat:
             out += [f"- **error:** {md(p, 400)}" for p in verdict.problems[:20]]
             out.append("")
         out += self._counts(verdict)
+        out += self._approvals(verdict)
         out += self._listed(verdict)
         out += self._exceptions(verdict)
         if verdict.notices:
@@ -97,7 +105,7 @@ class MarkdownFormat:
         listed = [e for e in verdict.results if e.decision.outcome in _LISTED]
         if not listed:
             return []
-        title = "Top failing findings" if any(e.decision.outcome is not Outcome.WARN for e in listed) else "Warnings"
+        title = "Top failing findings" if any(e.decision.outcome is Outcome.FAIL for e in listed) else "Warnings"
         rows = [f"### {title}", "", "| Outcome | Severity | Tool | Rule | Finding | Location |", "|:--|:--|:--|:--|:--|:--|"]
         for e in listed[: self.limit]:
             f, d = e.finding, e.decision
@@ -110,6 +118,43 @@ class MarkdownFormat:
             rest = Counter(e.decision.outcome.value for e in listed[self.limit :])
             what = ", ".join(f"{n} {o}" for o, n in rest.items())
             rows += [f"… and {len(listed) - self.limit} more ({what}): see the SARIF, JSON or HTML report.", ""]
+        return rows
+
+    def _approvals(self, verdict: Verdict) -> list[str]:
+        """What exactly needs a person's sign-off, and why: the text an approver reads."""
+        from gatekeeper.approval import approved
+
+        rows: list[str] = []
+        waiting = [e for e in verdict.results if e.decision.outcome is Outcome.APPROVE]
+        if waiting:
+            n = len(waiting)
+            when = "may pass only" if verdict.enforce else "would pass in enforce mode only"
+            rows += [
+                "### Needs approval",
+                "",
+                f"{n} finding{'s' if n != 1 else ''} {when} with a recorded sign-off (`gatekeeper approve`, "
+                "then `gatekeeper check --approval FILE`).",
+                "",
+                "| Severity | Tool | Rule | Finding | Location | Why it needs approval |",
+                "|:--|:--|:--|:--|:--|:--|",
+            ]
+            for e in waiting[: self.limit]:
+                f, d = e.finding, e.decision
+                pkg = f"<br>package {md(f.package.name, 100)} {md(f.package.version or '', 60)}" if f.package else ""
+                rows.append(
+                    f"| {d.severity.label} | {md(f.tool, 40)} | {md(f.rule_id, 80)} | {md(f.title, 160)}{pkg} "
+                    f"| {md(f.location.display(), 160)} | {md(d.reason, 200)}<br>decided by {md(d.decided_by, 160)} |"
+                )
+            rows.append("")
+            if n > self.limit:
+                rows += [f"… and {n - self.limit} more needing approval: see the SARIF, JSON or HTML report.", ""]
+        by: dict[str, int] = {}
+        for e in approved(verdict):
+            by[e.decision.decided_by] = by.get(e.decision.decided_by, 0) + 1
+        if by:
+            rows += ["### Approved", ""]
+            rows += [f"- {md(who, 200)}: {count} finding{'s' if count != 1 else ''}" for who, count in sorted(by.items())]
+            rows.append("")
         return rows
 
     def _exceptions(self, verdict: Verdict) -> list[str]:

@@ -210,6 +210,9 @@ class SarifFormat:
         }
         if verdict.environment:
             gate["environment"] = verdict.environment
+        approvals = verdict.count(Outcome.APPROVE)
+        if approvals:
+            gate["needsApproval"] = approvals
         if verdict.problems:
             gate["problems"] = [bounded(p, _TITLE_LIMIT) for p in verdict.problems[:100]]
         notes = []

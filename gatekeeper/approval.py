@@ -1,0 +1,290 @@
+"""Approval records: a person's signed sign-off on exactly the findings that needed it. Pure.
+
+``gatekeeper approve`` writes a record; ``gatekeeper check --approval FILE`` verifies it and
+lets the findings it covers pass. Sample (docs/approval.md describes every field)::
+
+    {
+      "version": 1,
+      "kind": "gatekeeper-approval",
+      "approver": "release-manager@example.com",
+      "reason": "CHG-1234: fix scheduled for the next sprint",
+      "created": "2026-12-01T10:15:00Z",
+      "environment": "prod",
+      "policy": "policies/staging-prod-approval.yaml",
+      "findings": [{"id": "3f1c...", "tool": "pip-audit", "rule": "PYSEC-2021-142",
+                    "severity": "high", "location": "requirements.txt", "package": "pyyaml 5.3"}],
+      "algorithm": "hmac-sha256",
+      "signature": "9a0b..."
+    }
+
+A finding is identified by a digest of what makes it *that* risk (tool, kind, rule,
+fingerprint, severity as the policy rated it, location, package and installed version), so
+a record covers neither a new finding nor a changed one. The signature is HMAC-SHA256 over
+the canonical JSON (sorted keys, no spaces, UTF-8) of every other field, with a key the
+pipeline keeps in its credential store (``$GATEKEEPER_APPROVAL_KEY``): editing any field by
+hand, or signing with another key, breaks it. The key is never printed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gatekeeper.verdict import Decision, Evaluated, Outcome, Status, Verdict, sort_key, status_of
+
+RECORD_VERSION = 1
+RECORD_KIND = "gatekeeper-approval"
+ALGORITHM = "hmac-sha256"
+KEY_ENV = "GATEKEEPER_APPROVAL_KEY"
+MIN_KEY_LENGTH = 16
+DECIDED_BY = "approval"
+"""``decided_by`` of an approved finding starts with this (then the approver's name)."""
+
+_LISTED = 5
+
+
+class ApprovalError(Exception):
+    """An approval cannot be made, or a record cannot be trusted (exit 2)."""
+
+
+@dataclass(frozen=True)
+class ApprovedFinding:
+    """One finding a record approves: its identity, and enough words for a person to read."""
+
+    id: str
+    """The identity digest (``identity``); the only field the gate compares."""
+    tool: str
+    rule: str
+    severity: str
+    """The severity the policy used."""
+    location: str
+    package: str | None = None
+    """``name version`` for dependency findings."""
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    """A person's sign-off on a set of findings in one environment."""
+
+    approver: str
+    """Who approved (as the pipeline's approval step names them)."""
+    reason: str
+    """Why, in their words (a ticket, a change number)."""
+    created: str
+    """When, ISO 8601 UTC (``2026-12-01T10:15:00Z``)."""
+    environment: str | None
+    """The policy environment the gate evaluated; a record applies only there."""
+    policy: str
+    """The policy that asked for approval (for the reader; not compared)."""
+    findings: tuple[ApprovedFinding, ...]
+
+
+def key_from_env(environ: Mapping[str, str]) -> bytes:
+    """The signing key from ``$GATEKEEPER_APPROVAL_KEY``; its value never appears in a message."""
+    value = environ.get(KEY_ENV, "")
+    if not value.strip():
+        raise ApprovalError(
+            f"${KEY_ENV} is not set: approval records are signed with a key from the pipeline's "
+            "credential store (see docs/approval.md)"
+        )
+    key = value.encode("utf-8")
+    if len(key) < MIN_KEY_LENGTH:
+        raise ApprovalError(f"${KEY_ENV} is too short: use at least {MIN_KEY_LENGTH} characters (e.g. openssl rand -hex 32)")
+    return key
+
+
+def identity(e: Evaluated) -> str:
+    """The digest of what makes a finding this risk: any change to it needs a new approval.
+
+    Titles and messages are left out (a vulnerability database rewords them); the severity
+    is the one the policy used, so a re-rating is a change.
+    """
+    f, loc, pkg = e.finding, e.finding.location, e.finding.package
+    parts = {
+        "tool": f.tool,
+        "kind": f.kind.value,
+        "rule": f.rule_id,
+        "fingerprint": f.fingerprint,
+        "severity": e.decision.severity.label,
+        "toolSeverity": f.tool_severity,
+        "path": loc.path,
+        "line": loc.start_line,
+        "target": loc.target,
+        "resource": loc.resource,
+        "package": pkg.name if pkg else None,
+        "version": pkg.version if pkg else None,
+        "ecosystem": pkg.ecosystem if pkg else None,
+    }
+    return hashlib.sha256(_canonical(parts)).hexdigest()
+
+
+def needing_approval(verdict: Verdict) -> list[Evaluated]:
+    """The findings awaiting a person's sign-off, worst first."""
+    return [e for e in verdict.results if e.decision.outcome is Outcome.APPROVE]
+
+
+def approved(verdict: Verdict) -> list[Evaluated]:
+    """The findings an approval record let pass."""
+    return [e for e in verdict.results if e.decision.decided_by.startswith(f"{DECIDED_BY} ")]
+
+
+def build(verdict: Verdict, approver: str, reason: str, now: datetime.datetime) -> ApprovalRecord:
+    """The record approving exactly the findings of ``verdict`` that need approval."""
+    approver, reason = approver.strip(), reason.strip()
+    if not approver:
+        raise ApprovalError("--approver is empty: say who approves")
+    if not reason:
+        raise ApprovalError("--reason is empty: say why the findings may ship")
+    if verdict.status is not Status.NEEDS_APPROVAL:
+        raise ApprovalError(f"nothing to approve: the gate's status is {verdict.status.value}, not needs-approval")
+    findings = {}
+    for e in needing_approval(verdict):
+        f = e.finding
+        pkg = f"{f.package.name} {f.package.version or ''}".strip() if f.package else None
+        ident = identity(e)
+        findings[ident] = ApprovedFinding(ident, f.tool, f.rule_id, e.decision.severity.label, f.location.display(), pkg)
+    created = now.astimezone(datetime.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ApprovalRecord(approver, reason, created, verdict.environment, verdict.policy_name, tuple(findings.values()))
+
+
+def dumps(record: ApprovalRecord, key: bytes) -> str:
+    """The signed record as JSON text."""
+    body = _body(record)
+    body["signature"] = _sign(body, key)
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def loads(text: str, key: bytes, source: str) -> ApprovalRecord:
+    """Parse and verify a record; raises ``ApprovalError`` naming ``source`` unless the
+    signature holds (compared in constant time) and the record is well formed."""
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:
+        raise ApprovalError(f"{source}: not an approval record: invalid JSON ({e})") from None
+    if not isinstance(data, dict) or data.get("kind") != RECORD_KIND:
+        raise ApprovalError(f"{source}: not an approval record (no \"kind\": \"{RECORD_KIND}\")")
+    signature = data.pop("signature", None)
+    if data.get("algorithm") != ALGORITHM or not isinstance(signature, str):
+        raise ApprovalError(f"{source}: the approval record is not signed with {ALGORITHM}; the gate cannot trust it")
+    if not hmac.compare_digest(signature.encode("ascii", "replace"), _sign(data, key).encode("ascii")):
+        raise ApprovalError(
+            f"{source}: the approval record's signature does not match: it was edited after signing, "
+            f"or signed with another key than ${KEY_ENV}; the gate cannot trust it"
+        )
+    try:
+        record = _record(data)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ApprovalError(f"{source}: malformed approval record ({e})") from None
+    if _body(record) != data:
+        raise ApprovalError(f"{source}: malformed approval record (unexpected fields)")
+    return record
+
+
+def apply(verdict: Verdict, record: ApprovalRecord, source: str) -> Verdict:
+    """``verdict`` with the findings ``record`` covers approved (they pass, ``decided_by``
+    ``approval NAME``); the rest still need approval, and the notices say which and why."""
+    notices = list(verdict.notices)
+    who = f"approved by {record.approver} at {record.created}"
+    if record.environment != verdict.environment:
+        notices.append(
+            f"{source}: the approval is for environment {record.environment or '(none)'}, this gate evaluates "
+            f"{verdict.environment or '(none)'}: it approves nothing here"
+        )
+        return replace(verdict, notices=tuple(notices))
+    ids = {a.id for a in record.findings}
+    results, covered, missing = [], set(), []
+    for e in verdict.results:
+        if e.decision.outcome is Outcome.APPROVE:
+            ident = identity(e)
+            if ident in ids:
+                covered.add(ident)
+                d = e.decision
+                reason = f"{who}: {record.reason} (needed approval: {d.reason})"
+                e = replace(e, decision=Decision(Outcome.PASS, reason, f"{DECIDED_BY} {record.approver}", d.severity))
+            else:
+                missing.append(e)
+        results.append(e)
+    results.sort(key=sort_key)
+    if covered:
+        notices.append(f"{source}: {who} ({record.reason}): covers {len(covered)} of the findings that need approval")
+    if missing:
+        listed = "; ".join(_describe(e) for e in missing[:_LISTED])
+        more = f"; and {len(missing) - _LISTED} more" if len(missing) > _LISTED else ""
+        notices.append(
+            f"{source}: does not cover {len(missing)} finding{'s' if len(missing) != 1 else ''} that need approval "
+            f"(new, or changed since it was signed): {listed}{more}"
+        )
+    gone = len(ids - covered)
+    if gone:
+        notices.append(f"{source}: {gone} approved finding{'s are' if gone != 1 else ' is'} no longer present or no longer need approval")
+    status = status_of(results, verdict.problems, verdict.enforce)
+    return replace(verdict, results=tuple(results), notices=tuple(notices), status=status)
+
+
+def _describe(e: Evaluated) -> str:
+    f = e.finding
+    pkg = f" {f.package.name} {f.package.version or ''}".rstrip() if f.package else ""
+    return f"{f.tool} {f.rule_id}{pkg} at {f.location.display()} ({e.decision.severity.label})"
+
+
+def _body(record: ApprovalRecord) -> dict[str, Any]:
+    return {
+        "version": RECORD_VERSION,
+        "kind": RECORD_KIND,
+        "approver": record.approver,
+        "reason": record.reason,
+        "created": record.created,
+        "environment": record.environment,
+        "policy": record.policy,
+        "findings": [
+            {"id": a.id, "tool": a.tool, "rule": a.rule, "severity": a.severity, "location": a.location, "package": a.package}
+            for a in record.findings
+        ],
+        "algorithm": ALGORITHM,
+    }
+
+
+def _record(data: dict[str, Any]) -> ApprovalRecord:
+    if data["version"] != RECORD_VERSION:
+        raise ValueError(f"version {data['version']!r}, this gatekeeper reads version {RECORD_VERSION}")
+    findings = tuple(
+        ApprovedFinding(_text(a, "id"), _text(a, "tool"), _text(a, "rule"), _text(a, "severity"), _text(a, "location"), a["package"])
+        for a in data["findings"]
+    )
+    env = data["environment"]
+    if env is not None and not isinstance(env, str):
+        raise TypeError("environment must be a string or null")
+    return ApprovalRecord(_text(data, "approver"), _text(data, "reason"), _text(data, "created"), env, _text(data, "policy"), findings)
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} must be a string")
+    return value
+
+
+def _sign(body: Mapping[str, Any], key: bytes) -> str:
+    return hmac.new(key, _canonical(body), hashlib.sha256).hexdigest()
+
+
+def _canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
