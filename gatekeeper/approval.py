@@ -102,7 +102,7 @@ def identity(e: Evaluated) -> str:
     """The digest of what makes a finding this risk: any change to it needs a new approval.
 
     Titles and messages are left out (a vulnerability database rewords them); the severity
-    is the one the policy used, so a re-rating is a change.
+    is kept as the scanner, the tool and the policy rated it, so a re-rating is a change.
     """
     f, loc, pkg = e.finding, e.finding.location, e.finding.package
     parts = {
@@ -111,6 +111,7 @@ def identity(e: Evaluated) -> str:
         "rule": f.rule_id,
         "fingerprint": f.fingerprint,
         "severity": e.decision.severity.label,
+        "findingSeverity": f.severity.label,
         "toolSeverity": f.tool_severity,
         "path": loc.path,
         "line": loc.start_line,

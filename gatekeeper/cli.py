@@ -71,6 +71,8 @@ def cli() -> None:
     metavar="FILE",
     help="A signed approval record (gatekeeper approve) for the findings that need approval; key: $GATEKEEPER_APPROVAL_KEY.",
 )
+@click.option("--baseline", "baseline_path", metavar="FILE", help="Known findings (gatekeeper baseline create): fail only on new ones.")
+@click.option("--record", "record_path", metavar="FILE", help="Write a decision record (inputs' digests, every decision) for gatekeeper replay.")
 @click.option("--sonar-url", metavar="URL", help="Also gate a project read from this SonarQube/SonarCloud server (token: $SONAR_TOKEN).")
 @click.option("--sonar-project", metavar="KEY", help="SonarQube project key (with --sonar-url).")
 @click.option("--sonar-branch", metavar="NAME", help="Read this branch's analysis instead of the main branch's.")
@@ -97,6 +99,8 @@ def check(
     env: str | None,
     explain: bool,
     approval_path: str | None,
+    baseline_path: str | None,
+    record_path: str | None,
     **sonar: Any,
 ) -> None:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
@@ -139,6 +143,10 @@ def check(
     outputs.explain = explain
     outputs.github = github_outputs
     outputs.approval = approval
+    if baseline_path or record_path:
+        from gatekeeper.cli_beyond import gate_inputs
+
+        gate_inputs(outputs, policy_path, env, fmt, baseline_path, approval_path, record_path)
     finish(loaded, policy, outputs)
 
 
@@ -199,6 +207,12 @@ class GateOutputs:
         """Step summary and step outputs for GitHub Actions; None: when ``GITHUB_ACTIONS=true``."""
         self.approval: Any = None
         """A verified approval record and its path (``--approval``), applied to the verdict."""
+        self.baseline: Any = None
+        """Known findings (``--baseline``): only new ones fail."""
+        self.record: Any = None
+        """``(path, RecordInputs)`` for a decision record (``--record``)."""
+        self.today: datetime.date | None = None
+        """The evaluation day (default: today); fixed when a record is written."""
 
     def to_stdout(self) -> bool:
         """True when a machine-readable output goes to stdout (then people read stderr)."""
@@ -212,7 +226,7 @@ def finish(reports: list[Any], policy: Any, outputs: GateOutputs) -> None:
     from gatekeeper.reporters.console import ConsoleFormat
     from gatekeeper.verdict import Status
 
-    verdict = evaluate(reports, policy, today=datetime.date.today())
+    verdict = evaluate(reports, policy, today=outputs.today or datetime.date.today(), baseline=outputs.baseline)
     if outputs.approval is not None:
         from gatekeeper import approval
 
@@ -253,6 +267,10 @@ def write_reports(verdict: Any, outputs: GateOutputs) -> None:
     for name, path in outputs.reports.items():
         if path:
             output.write_file(path, FORMATTERS[OutputFormat(name)]().format(verdict))
+    if outputs.record is not None:
+        from gatekeeper.record import record_document
+
+        output.write_file(outputs.record[0], record_document(verdict, outputs.record[1]))
     if outputs.github if outputs.github is not None else os.environ.get("GITHUB_ACTIONS") == "true":
         write_github(verdict, outputs)
 
@@ -476,6 +494,14 @@ def policy_schema() -> None:
     from gatekeeper.policy.commands import schema_text
 
     sys.stdout.write(schema_text())
+
+
+from gatekeeper.cli_beyond import baseline, policy_diff, policy_export, replay  # noqa: E402 - they need GateError
+
+cli.add_command(baseline)
+cli.add_command(replay)
+policy.add_command(policy_export)
+policy.add_command(policy_diff)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -150,11 +150,6 @@ def correlate(decided: Sequence[tuple[Evaluated, T]], origin: Callable[[Evaluate
     return out
 
 
-def seen_by(e: Evaluated) -> tuple[str, ...]:
-    """Every tool that reported the problem, the deciding finding's first."""
-    return tuple(dict.fromkeys([e.finding.tool, *(f.tool for f in e.also)]))
-
-
 def correlate_reports(decided: Sequence[tuple[Evaluated, T]], reports: Sequence[Report]) -> list[tuple[Evaluated, T]]:
     """``correlate`` for findings decided in ``reports`` (each finding object in one report)."""
     origin = {id(f): n for n, r in enumerate(reports) for f in r.findings}

@@ -72,6 +72,13 @@ class Evaluated:
     known: bool = False
     """In the ``check --baseline`` file: not a new finding."""
 
+    @property
+    def seen_by(self) -> tuple[str, ...]:
+        """Every tool that reported the problem, the deciding finding's first."""
+        if not self.also:
+            return (self.finding.tool,)
+        return tuple(dict.fromkeys([self.finding.tool, *(f.tool for f in self.also)]))
+
 
 class ExceptionState(str, enum.Enum):
     """Where a policy exception stands at evaluation time."""

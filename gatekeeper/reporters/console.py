@@ -88,7 +88,7 @@ class ConsoleFormat:
         tag = self._paint(d.outcome, f"{word:<4}")
         sev = self._paint(d.severity, f"{d.severity.label:<8}")
         return [
-            f"{tag}  {sev}  {terminal(f.tool, 20):<9} {terminal(f.title, 160)}",
+            f"{tag}  {sev}  {terminal(', '.join(e.seen_by), 60):<9} {terminal(f.title, 160)}",
             f"{'':26}{terminal(f.location.display(), 160)}  " + self._paint("dim", f"- {terminal(d.reason, 160)}"),
         ]
 

@@ -47,6 +47,9 @@ class ExplainFormat:
         return [
             f"{d.outcome.value.upper():<10} {terminal(f.tool, 40)} {terminal(f.rule_id, 120)}  {terminal(f.location.display(), 200)}",
             f"  title:      {terminal(f.title, 200)}",
+            *([f"  seen by:    {terminal(', '.join(e.seen_by), 200)} (one problem: "
+               + terminal(", ".join(f"{a.tool} {a.rule_id}" for a in e.also), 200) + ")"] if e.also else []),
+            *(["  baseline:   known finding"] if e.known else []),
             f"  severity:   {severity}",
             f"  decided by: {terminal(d.decided_by, 200)}",
             f"  reason:     {terminal(d.reason, 400)}",

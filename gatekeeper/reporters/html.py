@@ -242,7 +242,7 @@ class HtmlFormat:
             out.append(
                 f'<tr data-outcome="{o}"><td class="o-{o}" data-sort="{d.outcome.rank}">{o}</td>'
                 f'<td class="s-{s}" data-sort="{int(d.severity)}">{s}{tool_sev}</td>'
-                f"<td>{h(f.tool, 60)}</td><td>{h(f.rule_id, 120)}</td>"
+                f"<td>{h(', '.join(e.seen_by), 120)}</td><td>{h(f.rule_id, 120)}</td>"
                 f'<td class="msg">{h(f.title, 300)}<div class="why">{h(d.reason, 300)}</div>{details}</td>'
                 f'<td class="loc">{h(f.location.display(), 300)}</td></tr>'
             )

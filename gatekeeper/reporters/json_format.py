@@ -5,7 +5,7 @@ The schema is package data (``reporters/json_schema.json``, described in
 change, anything that can break a consumer is a major one. Sample::
 
     {
-      "schemaVersion": "1.0.0",
+      "schemaVersion": "1.1.0",
       "gatekeeper": {"version": "0.1.0"},
       "verdict": {"status": "failed", "summary": "FAILED: 1 finding violates the policy.",
                   "enforce": true, "policy": "built-in default", "environment": null,
@@ -36,7 +36,7 @@ from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import bounded, json_inert
 from gatekeeper.verdict import Evaluated, Outcome, Verdict
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = "https://github.com/gatekeeper/gatekeeper/schemas/report-1.json"
 
 _TEXT = 16_000
@@ -146,6 +146,17 @@ def finding_data(e: Evaluated) -> dict[str, Any]:
         if f.suppression is None
         else {"kind": f.suppression.kind, "justification": bounded(f.suppression.justification, _SHORT) or None},
         "fingerprint": f.fingerprint,
+        "seenBy": list(e.seen_by),
+        "alsoReported": [
+            {
+                "tool": a.tool,
+                "ruleId": bounded(a.rule_id, _SHORT),
+                "fingerprint": a.fingerprint,
+                "location": {"path": bounded(a.location.path, _SHORT) or None, "startLine": a.location.start_line},
+            }
+            for a in e.also
+        ],
+        "known": e.known,
         "decision": {
             "outcome": d.outcome.value,
             "reason": bounded(d.reason, _SHORT),

@@ -110,7 +110,7 @@ class MarkdownFormat:
         for e in listed[: self.limit]:
             f, d = e.finding, e.decision
             rows.append(
-                f"| {d.outcome.value} | {d.severity.label} | {md(f.tool, 40)} | {md(f.rule_id, 80)} "
+                f"| {d.outcome.value} | {d.severity.label} | {md(', '.join(e.seen_by), 80)} | {md(f.rule_id, 80)} "
                 f"| {md(f.title, 160)}<br>{md(d.reason, 160)} | {md(f.location.display(), 160)} |"
             )
         rows.append("")

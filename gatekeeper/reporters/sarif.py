@@ -264,6 +264,10 @@ class SarifFormat:
             "kind": f.kind.value,
             "fix": f.fix.value,
         }
+        if e.also:
+            gate["seenBy"] = list(e.seen_by)
+        if e.known:
+            gate["known"] = True
         if f.identifiers:
             gate["identifiers"] = list(f.identifiers[:50])
         if f.package is not None:

@@ -87,7 +87,7 @@ def json_values(keys: list[str]) -> st.SearchStrategy[Any]:
 def test_adapter_on_arbitrary_json(fmt: str) -> None:
     keys = mutate.keys_of(mutate.seeds()[fmt])
 
-    @budget(300)
+    @budget(200)
     @given(json_values(keys))
     def check(doc: Any) -> None:
         assert_every_reading(doc, fmt)
@@ -106,7 +106,7 @@ def test_adapter_on_mutated_real_reports(fmt: str) -> None:
     assert docs, f"no real {fmt} report to mutate"
     names = sorted(mutate.MUTATIONS)
 
-    @budget(600)
+    @budget(500)
     @given(st.data())
     def check(data: st.DataObject) -> None:
         name, doc = data.draw(st.sampled_from(docs), label="seed")

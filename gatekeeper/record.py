@@ -1,0 +1,282 @@
+"""Decision records: what the gate decided, on exactly which inputs, and a way to check it again.
+
+``check --record FILE`` writes one JSON document::
+
+    {
+      "recordVersion": 1,
+      "gatekeeper": "0.1.0",
+      "time": "2026-11-26T12:00:00Z", "today": "2026-11-26",
+      "policy": {"path": "policies/team.yaml", "environment": "prod", "digest": "sha256:...",
+                 "files": [{"path": "policies/baseline.yaml", "sha256": "..."},
+                           {"path": "policies/team.yaml", "sha256": "..."}]},
+      "baseline": null,
+      "format": null,
+      "reports": [{"source": "fixtures/reports/trivy-fs.json", "sha256": "...", "tool": "trivy",
+                   "format": "trivy", "findings": 70}],
+      "verdict": {"status": "failed", "problems": []},
+      "findings": [{"fingerprint": "...", "also": ["..."], "seenBy": ["trivy", "gitleaks"],
+                    "tool": "trivy", "rule": "aws-access-key-id", "location": "app/settings.py:9",
+                    "severity": "critical", "outcome": "fail", "decidedBy": "secrets", "known": false}]
+    }
+
+The policy digest covers every file of its ``extends`` chain (base first). ``gatekeeper replay
+RECORD`` (``replay``) checks each digest, evaluates the same files again with the record's
+``today`` (so exception expiry and the baseline ratchet decide as they did) and compares
+each finding's outcome and deciding rule. No finding text or secret is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gatekeeper import __version__
+from gatekeeper.verdict import Evaluated, Verdict
+
+RECORD_VERSION = 1
+
+
+class RecordError(Exception):
+    """A record that cannot be read or replayed."""
+
+
+def file_sha256(path: str | Path) -> str | None:
+    """The SHA-256 of a file's bytes, or ``None`` when it cannot be read."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def policy_chain(path: str) -> list[str]:
+    """The policy file and every base it extends, the furthest base first (as loaded)."""
+    from gatekeeper.policy.yamlfile import parse_yaml
+
+    chain: list[str] = []
+    current: str | None = path
+    while current and current not in chain and len(chain) < 32:
+        chain.insert(0, current)
+        try:
+            data, _ = parse_yaml(Path(current).read_text("utf-8"), current)
+        except Exception:  # noqa: BLE001 - the loader has already reported a bad file
+            break
+        extends = data.get("extends") if isinstance(data, dict) else None
+        current = os.path.normpath(Path(current).parent / extends) if isinstance(extends, str) and extends.strip() else None
+    return chain
+
+
+def policy_digest(files: list[dict[str, Any]]) -> str:
+    """One digest over the chain: each file's digest and name, in order."""
+    text = "".join(f"{f['sha256']}  {f['path']}\n" for f in files)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordInputs:
+    """What the verdict alone does not say: how ``check`` was run."""
+
+    policy_path: str | None
+    environment: str | None = None
+    format: str | None = None
+    baseline_path: str | None = None
+    approval_path: str | None = None
+    now: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))
+
+    @property
+    def today(self) -> datetime.date:
+        """The evaluation day (local, as ``check`` uses), fixed when the inputs were made."""
+        return self.now.astimezone().date()
+
+
+def finding_record(e: Evaluated) -> dict[str, Any]:
+    f, d = e.finding, e.decision
+    return {
+        "fingerprint": f.fingerprint,
+        "also": [a.fingerprint for a in e.also],
+        "seenBy": list(e.seen_by),
+        "tool": f.tool,
+        "rule": f.rule_id,
+        "location": f.location.display(),
+        "severity": d.severity.label,
+        "outcome": d.outcome.value,
+        "decidedBy": d.decided_by,
+        "known": e.known,
+    }
+
+
+def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
+    """The decision record for ``verdict`` as JSON text."""
+    files = [{"path": p, "sha256": file_sha256(p)} for p in policy_chain(inputs.policy_path)] if inputs.policy_path else []
+    doc = {
+        "recordVersion": RECORD_VERSION,
+        "gatekeeper": __version__,
+        "time": inputs.now.astimezone(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "today": inputs.today.isoformat(),
+        "policy": {
+            "path": inputs.policy_path,
+            "name": verdict.policy_name,
+            "environment": inputs.environment or None,
+            "digest": policy_digest(files) if files else None,
+            "files": files,
+        },
+        "baseline": None if not inputs.baseline_path else {"path": inputs.baseline_path, "sha256": file_sha256(inputs.baseline_path)},
+        "approval": None if not inputs.approval_path else {"path": inputs.approval_path, "sha256": file_sha256(inputs.approval_path)},
+        "format": inputs.format,
+        "reports": [
+            {
+                "source": r.source,
+                # NOTE: standard input and a SonarQube server cannot be read again: no digest,
+                # and replay says so rather than pretending.
+                "sha256": file_sha256(r.source) if r.source != "<stdin>" and os.path.isfile(r.source) else None,
+                "tool": r.tool,
+                "format": r.format,
+                "findings": len(r.findings),
+            }
+            for r in verdict.reports
+        ],
+        "verdict": {"status": verdict.status.value, "problems": list(verdict.problems)},
+        "findings": [finding_record(e) for e in verdict.results],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def parse_record(text: str, source: str) -> dict[str, Any]:
+    """Read a record's text; raises ``RecordError`` naming what is wrong."""
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise RecordError(f"{source}: not a decision record: invalid JSON ({e})") from None
+    if not isinstance(doc, dict) or doc.get("recordVersion") != RECORD_VERSION:
+        raise RecordError(f"{source}: not a decision record of version {RECORD_VERSION} (write one with check --record)")
+    for key, kind in (("today", str), ("policy", dict), ("reports", list), ("verdict", dict), ("findings", list)):
+        if not isinstance(doc.get(key), kind):
+            raise RecordError(f"{source}: $.{key} is missing or not a {kind.__name__}")
+    try:
+        datetime.date.fromisoformat(doc["today"])
+    except ValueError:
+        raise RecordError(f"{source}: $.today {doc['today']!r} is not a date") from None
+    return doc
+
+
+def _key(row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted([row.get("fingerprint", ""), *row.get("also", [])]))
+
+
+@dataclass
+class Comparison:
+    """How a new evaluation differs from a recorded one."""
+
+    inputs: list[str] = field(default_factory=list)
+    """Inputs whose bytes changed since the record."""
+    findings: list[str] = field(default_factory=list)
+    """One line per finding decided differently, appeared or disappeared."""
+    status: tuple[str, str] | None = None
+    """(recorded, now) when the gate's status differs."""
+    notes: list[str] = field(default_factory=list)
+    """Worth knowing, not a difference (another gatekeeper version)."""
+
+    @property
+    def same(self) -> bool:
+        return not (self.inputs or self.findings or self.status)
+
+
+def compare(doc: dict[str, Any], verdict: Verdict) -> Comparison:
+    """Compare the recorded decisions with ``verdict``, finding by finding."""
+    out = Comparison()
+    if doc.get("gatekeeper") != __version__:
+        out.notes.append(f"recorded by gatekeeper {doc.get('gatekeeper')}, replayed by {__version__}")
+    before: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in doc["findings"]:
+        before.setdefault(_key(row), []).append(row)
+    now_rows = [finding_record(e) for e in verdict.results]
+    after: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in now_rows:
+        after.setdefault(_key(row), []).append(row)
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key, []), after.get(key, [])
+        for i in range(max(len(old), len(new))):
+            a = old[i] if i < len(old) else None
+            b = new[i] if i < len(new) else None
+            row = a or b
+            assert row is not None
+            what = f"{', '.join(row['seenBy'])} {row['rule']} {row['location']}"
+            if a is None:
+                out.findings.append(f"new:      {what}: {b['outcome']} ({b['decidedBy']})")  # type: ignore[index]
+            elif b is None:
+                out.findings.append(f"gone:     {what}: was {a['outcome']} ({a['decidedBy']})")
+            elif (a["outcome"], a["decidedBy"]) != (b["outcome"], b["decidedBy"]):
+                out.findings.append(f"changed:  {what}: {a['outcome']} ({a['decidedBy']}) -> {b['outcome']} ({b['decidedBy']})")
+    if doc["verdict"].get("status") != verdict.status.value:
+        out.status = (str(doc["verdict"].get("status")), verdict.status.value)
+    counts = Counter(r["outcome"] for r in now_rows)
+    out.notes.append("findings: " + ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) if counts else "no findings")
+    return out
+
+
+def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
+    """Evaluate the recorded inputs again as of the recorded day; raises ``RecordError``
+    when an input cannot be read again (standard input, a server, a missing file)."""
+    from gatekeeper.adapters import AdapterError
+    from gatekeeper.baseline import BaselineError, read_baseline
+    from gatekeeper.policy import PolicyError, evaluate, resolve_policy
+    from gatekeeper.sources import SourceError, load_report
+
+    changed: list[str] = []
+
+    def check(path: str, digest: str | None, what: str) -> None:
+        if not digest:
+            raise RecordError(f"{source}: cannot replay: {what} {path} was not recorded with a digest (standard input or a server)")
+        now = file_sha256(path)
+        if now is None:
+            raise RecordError(f"{source}: cannot replay: {what} {path} cannot be read")
+        if now != digest:
+            changed.append(f"{what} {path} changed (sha256 {digest[:12]}... -> {now[:12]}...)")
+
+    policy_doc = doc["policy"]
+    for f in policy_doc.get("files") or []:
+        check(f["path"], f.get("sha256"), "policy file")
+    if policy_doc.get("path") and [f["path"] for f in policy_doc.get("files") or []] != policy_chain(policy_doc["path"]):
+        changed.append(f"policy {policy_doc['path']}: its extends chain changed")
+    for r in doc["reports"]:
+        check(r["source"], r.get("sha256"), "report")
+    baseline = None
+    for what in ("baseline", "approval"):
+        if doc.get(what):
+            check(doc[what]["path"], doc[what].get("sha256"), what)
+    today = datetime.date.fromisoformat(doc["today"])
+    try:
+        policy = resolve_policy(policy_doc.get("path"), policy_doc.get("environment"))
+        reports = [load_report(r["source"], doc.get("format")) for r in doc["reports"]]
+        if doc.get("baseline"):
+            baseline = read_baseline(doc["baseline"]["path"])
+    except (PolicyError, SourceError, AdapterError, BaselineError) as e:
+        raise RecordError(f"{source}: cannot replay: {e}") from None
+    verdict = evaluate(reports, policy, today=today, baseline=baseline)
+    if doc.get("approval"):
+        verdict = _approve(verdict, doc["approval"]["path"], source)
+    result = compare(doc, verdict)
+    result.inputs = changed
+    return result, verdict
+
+
+def _approve(verdict: Verdict, path: str, source: str) -> Verdict:
+    """The recorded approval applied again (its signature checked with $GATEKEEPER_APPROVAL_KEY)."""
+    from gatekeeper import approval
+
+    try:
+        key = approval.key_from_env(os.environ)
+        with open(path, encoding="utf-8") as fh:
+            record = approval.loads(fh.read(), key, path)
+    except (OSError, UnicodeDecodeError, approval.ApprovalError) as e:
+        raise RecordError(f"{source}: cannot replay the approval {path}: {e}") from None
+    return approval.apply(verdict, record, path)
