@@ -223,7 +223,7 @@ def apply(verdict: Verdict, record: ApprovalRecord, source: str) -> Verdict:
     gone = len(ids - covered)
     if gone:
         notices.append(f"{source}: {gone} approved finding{'s are' if gone != 1 else ' is'} no longer present or no longer need approval")
-    status = status_of(results, verdict.problems, verdict.enforce)
+    status = status_of(results, verdict.problems, verdict.enforce, warned=verdict.gate_warnings)
     return replace(verdict, results=tuple(results), notices=tuple(notices), status=status)
 
 

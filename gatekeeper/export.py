@@ -147,10 +147,6 @@ def _live(policy: Policy, today: datetime.date) -> tuple[list[PolicyException], 
     return live, skipped
 
 
-def _ends(x: PolicyException) -> str:
-    return (x.expires + datetime.timedelta(days=1)).isoformat()
-
-
 def trivyignore(policy: Policy, reports: Iterable[Report] = (), today: datetime.date | None = None,
                 relative_to: str | None = None) -> Export:
     """``.trivyignore.yaml``; ``relative_to`` is the folder Trivy scans (paths are relative to it)."""
@@ -199,7 +195,7 @@ def trivyignore(policy: Policy, reports: Iterable[Report] = (), today: datetime.
                     entry["paths"] = list(paths)  # copies: no YAML anchors for a person to follow
                 if purls and section == "vulnerabilities":
                     entry["purls"] = list(purls)
-                entry["expired_at"] = _ends(x)
+                entry["expired_at"] = x.expires + datetime.timedelta(days=1)  # a YAML date: Trivy reads a time
                 entry["statement"] = f"{x.reason} (gatekeeper exception {x.id}, owner {x.owner}, until {x.expires})"
                 sections[section].append(entry)
         exported.append(x.id)

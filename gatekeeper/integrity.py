@@ -12,7 +12,8 @@ fresh). These functions only *detect*; the policy decides what each problem does
   or mis-clocked time must not pass an age check;
 - ``undated``: the policy sets a maximum age but the format carries no time (gitleaks,
   hadolint, checkov, pip-audit, SonarQube, SARIF without invocation times);
-- ``duplicate``: two reports of the same tool and the same target, or one file given twice.
+- ``duplicate``: two reports of the same tool, target and scan kind (categories), or one
+  file given twice.
 """
 
 from __future__ import annotations
@@ -97,8 +98,11 @@ def duplicate_reports(reports: Iterable[Report]) -> list[IntegrityProblem]:
         groups.setdefault(("file", report.source), []).append(report.source)
         if report.target:
             # An image rebuilt under the same name has a new digest: still the same target.
+            # NOTE: the scan kind counts: `trivy fs` (secrets, IaC) and `trivy config` (IaC)
+            # over one folder are two different scans, not a stale copy of one.
             target = _DIGEST.sub("", report.target)
-            groups.setdefault(("target", report.tool, target), []).append(report.source)
+            kind = ",".join(sorted(report.categories))
+            groups.setdefault(("target", report.tool, target, kind), []).append(report.source)
     problems: list[IntegrityProblem] = []
     for key, sources in groups.items():
         distinct = len(sources) if key[0] == "file" else len(set(sources))

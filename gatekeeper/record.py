@@ -163,8 +163,10 @@ def parse_record(text: str, source: str) -> dict[str, Any]:
             raise RecordError(f"{source}: $.{key} is missing or not a {kind.__name__}")
     try:
         datetime.date.fromisoformat(doc["today"])
+        if doc.get("time") is not None:
+            datetime.datetime.fromisoformat(str(doc["time"]).replace("Z", "+00:00"))
     except ValueError:
-        raise RecordError(f"{source}: $.today {doc['today']!r} is not a date") from None
+        raise RecordError(f"{source}: $.today or $.time is not a valid date or time") from None
     return doc
 
 
@@ -261,7 +263,8 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
             baseline = read_baseline(doc["baseline"]["path"])
     except (PolicyError, SourceError, AdapterError, BaselineError) as e:
         raise RecordError(f"{source}: cannot replay: {e}") from None
-    verdict = evaluate(reports, policy, today=today, baseline=baseline)
+    recorded = datetime.datetime.fromisoformat(str(doc.get("time", "")).replace("Z", "+00:00")) if doc.get("time") else None
+    verdict = evaluate(reports, policy, today=today, baseline=baseline, now=recorded)  # report age as it was
     if doc.get("approval"):
         verdict = _approve(verdict, doc["approval"]["path"], source)
     result = compare(doc, verdict)

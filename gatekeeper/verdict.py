@@ -129,6 +129,9 @@ class Verdict:
     """The policy environment evaluated (``--env``), if any."""
     exceptions: tuple[ExceptionUse, ...] = ()
     """Every policy exception with its state."""
+    gate_warnings: bool = False
+    """A gate-level warning that is not a finding (a coverage gap, an undated report, a
+    duplicate the policy only warns about) is among the notices: at best passed with warnings."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for e in self.results if e.decision.outcome is outcome)
@@ -152,9 +155,15 @@ def sort_key(e: Evaluated) -> tuple[int, int, str, str, int]:
     )
 
 
-def status_of(results: tuple[Evaluated, ...] | list[Evaluated], problems: tuple[str, ...] | list[str], enforce: bool) -> Status:
+def status_of(
+    results: tuple[Evaluated, ...] | list[Evaluated],
+    problems: tuple[str, ...] | list[str],
+    enforce: bool,
+    warned: bool = False,
+) -> Status:
     """The gate's status: any failure or gate problem fails; else any finding awaiting
-    approval needs approval; in warn mode both only warn."""
+    approval needs approval; in warn mode both only warn. ``warned``: a gate-level
+    warning (e.g. a coverage gap) that is not a finding."""
     outcomes = {e.decision.outcome for e in results}
     failed = bool(problems) or Outcome.FAIL in outcomes
     approval = Outcome.APPROVE in outcomes
@@ -162,6 +171,6 @@ def status_of(results: tuple[Evaluated, ...] | list[Evaluated], problems: tuple[
         return Status.FAILED
     if approval and enforce:
         return Status.NEEDS_APPROVAL
-    if failed or approval or Outcome.WARN in outcomes:
+    if failed or approval or warned or Outcome.WARN in outcomes:
         return Status.WARNED
     return Status.PASSED

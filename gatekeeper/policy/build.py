@@ -179,6 +179,12 @@ def _requirement(data: Any, path: Path, problems: Problems) -> Requirement:
     return Requirement(category=data) if isinstance(data, str) else Requirement(tool=data["tool"].strip().lower())
 
 
+def parse_duration(text: str) -> datetime.timedelta:
+    """``7d`` or ``12h`` (the schema allows only these forms)."""
+    number, unit = int(text[:-1]), text[-1]
+    return datetime.timedelta(days=number) if unit == "d" else datetime.timedelta(hours=number)
+
+
 def _settings(data: dict[str, Any]) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     for key in ("fail_on", "warn_on", "unknown_severity", "approve_on"):
@@ -191,6 +197,12 @@ def _settings(data: dict[str, Any]) -> dict[str, Any]:
         settings["enforce"] = data["mode"] == "enforce"
     if "secrets" in data:
         settings["secrets"] = Action(data["secrets"])
+    checks = data.get("reports", {})
+    if "max_age" in checks:
+        settings["max_report_age"] = parse_duration(checks["max_age"])
+    for key, setting in (("undated", "undated_reports"), ("duplicates", "duplicate_reports"), ("gaps", "coverage_gaps")):
+        if key in checks:
+            settings[setting] = Action(checks[key])
     xp = data.get("exception_policy", {})
     if "expiry_warning_days" in xp:
         settings["expiry_warning_days"] = xp["expiry_warning_days"]

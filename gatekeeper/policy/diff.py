@@ -10,7 +10,7 @@ setting that decided each side. Sample::
     pass -> fail  medium    checkov  CKV_K8S_8  fixtures/targets/k8s/deployment.yaml:2
                   was: fail_on   now: rule k8s (policies/team-next.yaml:12)
 
-    3 findings change outcome (fail +3); 2 more are decided by another rule with the same outcome
+    3 findings change outcome (fail +3, pass -3); 2 more are decided by another rule with the same outcome
     status: failed -> failed
 """
 
@@ -87,13 +87,13 @@ def format_diff(d: PolicyDiff, old_name: str, new_name: str, limit: int = 200) -
         lines.append(f"... and {len(moved) - limit} more")
     if moved:
         lines.append("")
-    net = Counter()  # type: Counter[str]
+    net: Counter[str] = Counter()
     for c in moved:
         net[c.new.decision.outcome.value] += 1
         net[c.old.decision.outcome.value] -= 1
     shift = ", ".join(f"{o} {v:+d}" for o, v in sorted(net.items()) if v)
     same = len(d.changes) - len(moved)
-    lines.append(f"{len(moved)} finding{'s' if len(moved) != 1 else ''} change outcome" + (f" ({shift})" if shift else "")
+    lines.append(f"{len(moved)} finding{'s change' if len(moved) != 1 else ' changes'} outcome" + (f" ({shift})" if shift else "")
                  + (f"; {same} more are decided by another rule or setting with the same outcome" if same else ""))
     lines.append(f"status: {d.old.status.value} -> {d.new.status.value}")
     return "\n".join(lines) + "\n"

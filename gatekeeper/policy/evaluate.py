@@ -14,6 +14,9 @@ Precedence, for each finding (the first step that applies decides):
    ``fail_on`` / ``fail_on_cvss``, then ``approve_on``, then ``warn_on`` / ``warn_on_cvss``;
    else pass.
 
+One problem reported by several tools is then one decision, its worst sighting's
+(``gatekeeper/correlate.py``), so budgets and counts see it once.
+
 Then budgets: when more findings at or above a rule's budget severity pass (or warn) under
 that rule than its ``max``, all of them fail. A missing required report is a gate problem.
 Status: any failure (or gate problem) fails; else any finding needing approval -> needs
@@ -187,8 +190,40 @@ def missing_reports(reports: tuple[Report, ...], policy: Policy) -> list[str]:
     return out
 
 
+def _report_checks(
+    reports: tuple[Report, ...], policy: Policy, now: datetime.datetime | None, problems: list[str], notices: list[str]
+) -> bool:
+    """Coverage gaps, report age and duplicates, each decided by its ``reports:`` setting.
+
+    Adds to ``problems`` (fail) or ``notices`` (warn, ignore: a gap is never dropped
+    silently); returns whether any of them warns.
+    """
+    from gatekeeper.integrity import ProblemKind, duplicate_reports, stale_reports
+
+    checks: list[tuple[Action, str]] = [
+        (policy.coverage_gaps, f"{r.source}: not audited: {g.subject}: {g.reason}") for r in reports for g in r.gaps
+    ]
+    if policy.max_report_age is not None:
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        for p in stale_reports(reports, policy.max_report_age, now):
+            checks.append((policy.undated_reports if p.kind is ProblemKind.UNDATED else Action.FAIL, p.message))
+    checks.extend((policy.duplicate_reports, p.message) for p in duplicate_reports(reports))
+    warned = False
+    for action, message in checks:
+        if action is Action.FAIL:
+            problems.append(message)
+        else:
+            warned = warned or action is Action.WARN
+            notices.append(message)
+    return warned
+
+
 def evaluate(
-    reports: Iterable[Report], policy: Policy, today: datetime.date | None = None, baseline: Baseline | None = None
+    reports: Iterable[Report],
+    policy: Policy,
+    today: datetime.date | None = None,
+    baseline: Baseline | None = None,
+    now: datetime.datetime | None = None,
 ) -> Verdict:
     """Decide every finding of every report and the gate's status, as of ``today``.
 
@@ -211,9 +246,9 @@ def evaluate(
     notices: list[str] = [*policy.notices, *ledger.notices(), *known]
     for r in reports:
         notices.extend(f"{r.source}: {w}" for w in r.warnings)
-        notices.extend(f"{r.source}: not audited: {g.subject}: {g.reason}" for g in r.gaps)
+    gate_warnings = _report_checks(reports, policy, now, problems, notices)
     return Verdict(
-        status=status_of(results, problems, policy.enforce),
+        status=status_of(results, problems, policy.enforce, warned=gate_warnings),
         results=tuple(results),
         reports=reports,
         policy_name=policy.name,
@@ -222,4 +257,5 @@ def evaluate(
         notices=tuple(notices),
         environment=policy.environment,
         exceptions=ledger.uses(),
+        gate_warnings=gate_warnings,
     )

@@ -152,6 +152,16 @@ class Policy:
     """Reports that must be present."""
     expiry_warning_days: int = 14
     """Exceptions expiring within this many days are warned about."""
+    max_report_age: datetime.timedelta | None = None
+    """``reports: {max_age: 7d}``: a report older than this (by the time it carries) is a problem."""
+    undated_reports: Action = Action.WARN
+    """``reports: {undated: ...}``: what a report without a time does when ``max_age`` is set."""
+    duplicate_reports: Action = Action.FAIL
+    """``reports: {duplicates: ...}``: two reports of the same tool, target and scan kind,
+    or one file given twice (a stale copy must not hide a fresh one)."""
+    coverage_gaps: Action = Action.WARN
+    """``reports: {gaps: ...}``: what a coverage gap does (a dependency pip-audit could not
+    audit, a file Checkov could not parse, a scanner error recorded in the report)."""
     baseline_known_until: datetime.date | None = None
     """``baseline: {known_until: DATE}``: after this day a ``check --baseline`` file no longer
     excuses known findings (the ratchet)."""

@@ -162,7 +162,10 @@ def summary_line(verdict: Verdict) -> str:
             would = [f"{fails:,} finding{'s' if fails != 1 else ''} would fail"] if fails else []
             would += [f"{approvals:,} would need approval"] if approvals else []
             return f"PASSED (warn mode): {' and '.join(would)} in enforce mode."
-        return f"PASSED with warnings: {warns:,} warning{'s' if warns != 1 else ''}{_approved(verdict)}."
+        parts = [f"{warns:,} warning{'s' if warns != 1 else ''}"] if warns or not verdict.gate_warnings else []
+        if verdict.gate_warnings:
+            parts.append("a report needs attention (see the notes)")
+        return f"PASSED with warnings: {'; '.join(parts)}{_approved(verdict)}."
     return f"PASSED: no finding violates the policy{_approved(verdict)}."
 
 

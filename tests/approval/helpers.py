@@ -14,7 +14,8 @@ KEY = "test-key-0123456789abcdef0123456789"
 PIP_AUDIT = REPORTS / "pip-audit.json"
 HADOLINT = REPORTS / "hadolint.json"
 TRIVY = REPORTS / "trivy-fs.json"
-CLEAN = (REPORTS / "gitleaks-empty.json", REPORTS / "checkov-empty.json")
+# NOTE: not checkov-empty.json: "checkov found nothing to scan" is a coverage gap, which warns.
+CLEAN = (REPORTS / "gitleaks-empty.json",)
 
 
 def gate(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:

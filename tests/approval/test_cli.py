@@ -37,7 +37,7 @@ def test_the_whole_flow(key: str, tmp_path: Path, capsys: pytest.CaptureFixture[
     md = tmp_path / "summary.md"
     code, out, err = gate(capsys, "check", *PROD, "--approval", record, "--markdown", md, PIP_AUDIT, HADOLINT)
     assert code == 0, out + err
-    assert out.rstrip().endswith("PASSED with warnings: 7 warnings; 45 findings approved by alice.")
+    assert out.rstrip().endswith("PASSED with warnings: 7 warnings; a report needs attention (see the notes); 45 findings approved by alice.")
     assert "### Approved\n\n- approval alice: 45 findings" in md.read_text()
     assert key not in out + err + record.read_text() + md.read_text()
 

@@ -25,7 +25,7 @@ def test_exit_codes_are_distinct_and_needs_approval_is_never_zero() -> None:
     ("env", "reports", "status", "code", "summary"),
     [
         ("dev", CLEAN, "passed", 0, "PASSED: no finding violates the policy."),
-        ("dev", (PIP_AUDIT,), "passed-with-warnings", 0, "PASSED with warnings: 41 warnings."),
+        ("dev", (PIP_AUDIT,), "passed-with-warnings", 0, "PASSED with warnings: 41 warnings; a report needs attention (see the notes)."),
         ("staging", (PIP_AUDIT,), "passed-with-warnings", 0, "PASSED (warn mode): 41 findings would fail in enforce mode."),
         ("prod", (PIP_AUDIT, HADOLINT), "needs-approval", 3, "NEEDS APPROVAL: 45 findings may pass only with a recorded sign-off."),
         ("prod", (PIP_AUDIT, TRIVY), "failed", 1, "need approval."),

@@ -29,11 +29,6 @@ REAL = {
 }
 FORMATS = ["trivy", "gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube", "sarif"]
 
-NEEDS_GAP_POLICY = pytest.mark.xfail(
-    strict=True,
-    reason="policy wiring: a coverage gap (Report.gaps) must be a policy decision that at "
-    "least warns by default (docs/fail-closed.md)",
-)
 
 
 def write(tmp_path: Path, name: str, content: bytes | str | object) -> Path:
@@ -193,7 +188,6 @@ def test_scanner_error_is_named_as_a_coverage_gap(tmp_path: Path, name: str) -> 
     assert reason in r.stdout
 
 
-@NEEDS_GAP_POLICY
 @pytest.mark.parametrize("name", sorted(SCANNER_ERRORS))
 def test_scanner_error_does_not_pass_silently_by_default(tmp_path: Path, name: str) -> None:
     doc, _ = SCANNER_ERRORS[name]
@@ -205,7 +199,6 @@ def test_scanner_error_does_not_pass_silently_by_default(tmp_path: Path, name: s
 # -- the set of reports (detection in gatekeeper.integrity; see tests/hardening/test_integrity.py)
 
 
-@pytest.mark.xfail(strict=True, reason="policy wiring: gatekeeper.integrity.stale_reports behind a max_age setting")
 def test_report_older_than_the_policy_max_age(tmp_path: Path) -> None:
     policy = write(tmp_path, "p.yaml", "version: 1\nreports:\n  max_age: 7d\n")
     old = json.loads(REAL["trivy"].read_text())
@@ -216,7 +209,6 @@ def test_report_older_than_the_policy_max_age(tmp_path: Path) -> None:
     assert f"{stale}: the trivy report was made" in r.stdout + r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="policy wiring: gatekeeper.integrity.duplicate_reports")
 def test_two_reports_of_the_same_tool_and_target(tmp_path: Path) -> None:
     a = write(tmp_path, "a-trivy.json", REAL["trivy"].read_bytes())
     b = write(tmp_path, "b-trivy.json", REAL["trivy"].read_bytes())

@@ -38,7 +38,8 @@ def policy(tmp_path: Path, expires: str = "2027-06-30", warn: int = 14):  # type
 
 def test_active_exception_covers_the_findings_it_selects(tmp_path: Path) -> None:
     v = run(policy(tmp_path), "pip-audit-skip.json")
-    assert v.status is Status.PASSED
+    # Passed, with warnings only for the report's coverage gaps (4 dependencies not audited).
+    assert v.status is Status.WARNED and v.gate_warnings and not v.problems
     for e in v.results:
         assert e.decision.outcome is Outcome.SUPPRESSED
         assert e.decision.decided_by == "exception SEC-101"
@@ -58,7 +59,8 @@ def test_expired_exception_no_longer_applies_and_is_reported(tmp_path: Path) -> 
 
 def test_the_expiry_day_itself_still_applies(tmp_path: Path) -> None:
     v = run(policy(tmp_path, expires=TODAY.isoformat()), "pip-audit-skip.json")
-    assert v.status is Status.PASSED
+    assert v.status is Status.WARNED and not v.problems  # warned: coverage gaps only
+    assert all(e.decision.outcome is Outcome.SUPPRESSED for e in v.results)
     assert {x.id: x for x in v.exceptions}["SEC-101"].state is ExceptionState.EXPIRING
 
 
