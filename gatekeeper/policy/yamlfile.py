@@ -74,6 +74,9 @@ def parse_yaml(text: str, source: str) -> tuple[Any, Marks]:
         raise PolicyError(f"{source}: the policy is larger than {MAX_BYTES} bytes; refused")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        # NOTE: PyYAML's composer recurses once per nesting level ("[" * 5000).
+        raise PolicyError(f"{source}: the policy nests deeper than Python can parse; refused") from None
     except yaml.MarkedYAMLError as e:
         m = e.problem_mark
         where = f"{source}:{m.line + 1}:{m.column + 1}" if m else source

@@ -92,9 +92,19 @@ def relative(path: str, root: str | None = None) -> str:
         base = root.replace("\\", "/").rstrip("/") + "/"
         if path.startswith(base):
             path = path[len(base) :]
-    while path.startswith("./"):
-        path = path[2:]
-    return path.lstrip("/")
+    # NOTE: resolve "." and ".." inside the path, and drop any ".." that would climb
+    # above the repository root: a report's path is attacker-controlled text, and a
+    # consumer resolving "../../etc/passwd" against the checkout must stay inside it.
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts) or "."
 
 
 def _uri(path: str, root: str | None = None) -> str:

@@ -53,8 +53,8 @@ INSERTS = [
     "null",
 ]
 # NOTE: found by this fuzzer: PyYAML composes nested collections recursively, so deep
-# nesting raised RecursionError out of load_policy. Kept apart (strict xfail) until the
-# policy loader bounds it; then they move back into INSERTS.
+# nesting raised RecursionError out of load_policy; the loader now refuses it as a
+# PolicyError. Kept as their own cases.
 DEEP_INSERTS = [
     "[" * 5000,
     "{a: " * 5000,
@@ -140,8 +140,6 @@ def test_policy_loader_on_each_hostile_construct(policy_dir: Path, text: str) ->
     _hostile(policy_dir, text)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="policy loader: deeply nested YAML raises RecursionError, not PolicyError")
 @pytest.mark.parametrize("text", DEEP_INSERTS, ids=["brackets", "braces", "nested-600"])
 def test_policy_loader_on_deep_nesting(policy_dir: Path, text: str) -> None:
     _hostile(policy_dir, text)

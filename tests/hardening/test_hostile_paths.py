@@ -82,7 +82,6 @@ def test_sarif_output_uris_have_no_scheme_root_or_backslash(hostile_run: tuple[o
         assert len(uri) <= 2100
 
 
-@pytest.mark.xfail(strict=True, reason="reporters: SARIF URIs must drop '..' segments (docs/fail-closed.md)")
 def test_sarif_output_uris_cannot_leave_the_repository(hostile_run: tuple[object, list[str]]) -> None:
     _, uris = hostile_run
     for uri in uris:
