@@ -457,7 +457,7 @@ approve.params.extend(p for name in ("fmt", "policy_path", "env") for p in check
 
 @cli.group()
 def policy() -> None:
-    """Write, check and describe policy files (reference: docs/policy.md)."""
+    """Write, check and describe policy files (reference: README.md, "Policy reference")."""
 
 
 @policy.command("validate")

@@ -1,5 +1,5 @@
 """Commands beyond the gate itself: baselines, replaying a decision record, exporting the
-policy's exceptions to the scanners, and diffing two policies (docs/beyond.md).
+policy's exceptions to the scanners, and diffing two policies (README.md, "Beyond the gate").
 
 ``cli.py`` registers them; each parses options, calls a pure module (``baseline``, ``record``,
 ``export``, ``policy/diff``) and exits with one code: 0 done (or the same verdict), 1 a

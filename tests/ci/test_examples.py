@@ -1,4 +1,4 @@
-"""The CI examples in docs/ci/ and docs/ci.md: valid syntax, and only inputs and options that exist.
+"""The CI examples in docs/ci/ and the README: valid syntax, and only inputs and options that exist.
 
 Every ``gatekeeper ...`` command line is parsed by the real click command, so a renamed or
 removed option breaks this test, not a user's pipeline.
@@ -90,7 +90,7 @@ def _unparsed(ctx: click.Context) -> list[str]:
 
 
 def test_every_example_exists() -> None:
-    assert all(p.is_file() for p in [*EXAMPLES, DOCS / "ci.md"])
+    assert all(p.is_file() for p in [*EXAMPLES, ROOT / "README.md"])
 
 
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if p.suffix == ".yml"], ids=lambda p: p.name)
@@ -98,7 +98,7 @@ def test_yaml_examples_parse(path: Path) -> None:
     assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
 
 
-@pytest.mark.parametrize("path", [*EXAMPLES, DOCS / "ci.md"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*EXAMPLES, ROOT / "README.md"], ids=lambda p: p.name)
 def test_gatekeeper_commands_use_existing_options(path: Path) -> None:
     commands = gatekeeper_commands(path)
     if path.name not in ("github-workflow.yml", "github-pr-comment.yml", "promotion.yml"):
@@ -106,6 +106,8 @@ def test_gatekeeper_commands_use_existing_options(path: Path) -> None:
     for args in commands:
         try:
             parse(args)
+        except click.exceptions.Exit as e:  # --help, --version
+            assert e.exit_code == 0, args
         except click.ClickException as e:
             pytest.fail(f"{path.name}: gatekeeper {shlex.join(args)}: {e.format_message()}")
 
@@ -208,7 +210,7 @@ def _action_steps(node: Any) -> list[dict[str, Any]]:
 
 
 def test_ci_md_yaml_blocks_parse_and_use_declared_inputs() -> None:
-    blocks = _yaml_blocks(DOCS / "ci.md")
+    blocks = _yaml_blocks(ROOT / "README.md")
     assert blocks and all(b is not None for b in blocks)
     steps = _action_steps(blocks)
     assert steps
@@ -217,7 +219,7 @@ def test_ci_md_yaml_blocks_parse_and_use_declared_inputs() -> None:
 
 
 def test_ci_md_documents_every_input_and_output() -> None:
-    text = (DOCS / "ci.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     inputs = text.split("### Inputs", 1)[1].split("###", 1)[0]
     outputs = text.split("### Outputs", 1)[1].split("###", 1)[0]
     assert set(re.findall(r"`([\w-]+)`", inputs.split("| meaning |", 1)[1])) >= set(ACTION["inputs"])
