@@ -23,6 +23,12 @@ def err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_file(path: str, text: str) -> None:
     """Write ``text`` to ``path`` atomically (``-`` is stdout).
 
@@ -37,6 +43,9 @@ def write_file(path: str, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        # NOTE: mkstemp creates the file 0600; a report is an ordinary file (a CI artifact
+        # uploaded by another user), so give it the mode a plain open() would: 0666 & ~umask.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, target)

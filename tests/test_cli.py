@@ -199,3 +199,15 @@ def test_help_and_unknown_option_exit_codes() -> None:
     r = run("check", "--no-such-option")
     assert r.returncode == 2
     assert "No such option" in r.stderr
+
+
+def test_output_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    out = tmp_path / "g.sarif"
+    r = subprocess.run(
+        ["bash", "-c", f'umask 022 && exec "{sys.executable}" -m gatekeeper check --sarif "{out}" "{REPORTS / "hadolint.json"}"'],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert r.returncode == 1, r.stderr
+    assert out.stat().st_mode & 0o777 == 0o644
