@@ -25,6 +25,7 @@ __all__ = [
     "ReportFormatError",
     "UnrecognisedReportError",
     "adapter_for",
+    "depth_error",
     "detect",
     "parse_document",
 ]
@@ -119,15 +120,24 @@ def check_depth(doc: Any, source: str, limit: int = MAX_DEPTH) -> None:
         for child in children:
             if isinstance(child, (dict, list)):
                 if depth >= limit:
-                    raise ReportFormatError(
-                        f"{source}: the JSON is nested more than {limit} levels deep; "
-                        "no scanner report is, so it is refused"
-                    )
+                    raise depth_error(source, limit)
                 stack.append((child, depth + 1))
 
 
-def parse_document(doc: Any, source: str, fmt: str | None = None) -> Report:
-    """Detect (unless ``fmt`` forces it) and adapt one decoded document."""
-    check_depth(doc, source)
+def depth_error(source: str, limit: int = MAX_DEPTH) -> ReportFormatError:
+    """The refusal of a document nested more than ``limit`` levels deep."""
+    return ReportFormatError(
+        f"{source}: the JSON is nested more than {limit} levels deep; no scanner report is, so it is refused"
+    )
+
+
+def parse_document(doc: Any, source: str, fmt: str | None = None, depth_checked: bool = False) -> Report:
+    """Detect (unless ``fmt`` forces it) and adapt one decoded document.
+
+    ``depth_checked``: the caller has already refused documents nested too deeply (a report
+    file's text is checked faster than its decoded document: ``sources.files``).
+    """
+    if not depth_checked:
+        check_depth(doc, source)
     name = fmt or detect(doc, source)
     return adapter_for(name).parse(doc, source)
