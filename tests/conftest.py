@@ -52,3 +52,11 @@ def corpus_params(tool: str, pattern: str = "*") -> list[object]:
     if not files:
         return [pytest.param(None, id="corpus-missing")]
     return [pytest.param(p, id=p.name) for p in files]
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests decide for themselves whether they run "on GitHub Actions": a real runner's
+    GITHUB_OUTPUT / GITHUB_STEP_SUMMARY must never receive test output."""
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GATEKEEPER_ENV", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
