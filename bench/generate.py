@@ -8,8 +8,10 @@ lists), with identifiers varied so that no two findings are the same problem::
     python bench/generate.py --findings 10000 -o bench/data/      # all six tools
 
 Output is deterministic for a given tool and size (seeded), so a benchmark can cache it.
-Uses orjson to write when it is installed (pretty-printing 1M findings with the standard
-library takes minutes); the bytes differ only in insignificant whitespace.
+Uses orjson to write when it is installed (a gatekeeper dependency; pretty-printing 1M
+findings with the standard library takes minutes); the bytes differ only in insignificant
+whitespace. Trivy reports of 100k findings and more are written result by result, so a
+1M-finding report (2.5 GB) never sits whole in the generator's memory.
 """
 
 from __future__ import annotations
@@ -74,6 +76,14 @@ def _write(doc: Any, out: Path, indent: int | None) -> None:
     out.write_bytes(orjson.dumps(doc, option=option))
 
 
+def _has_orjson() -> bool:
+    try:
+        import orjson  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _cve(i: int) -> str:
     return f"CVE-{2015 + i % 10}-{10000 + i}"
 
@@ -121,26 +131,10 @@ def _trivy_vuln(rng: random.Random, i: int, pkg: str, ver: str, purl_type: str, 
 
 def trivy(n: int, rng: random.Random) -> Any:
     """``trivy image --format json`` of a large image: OS packages plus many language lock files."""
-    results: list[dict[str, Any]] = []
-    os_count = n * 2 // 5
-    os_vulns = [
-        _trivy_vuln(rng, i, f"{_OS_PACKAGES[i % len(_OS_PACKAGES)]}{i // 400 or ''}", f"1.{i % 9}.{i % 31}-r{i % 5}",
-                    "apk/alpine", None)
-        for i in range(os_count)
-    ]
-    results.append({"Target": "registry.example.com/shop/api:1.42.0 (alpine 3.19.1)", "Class": "os-pkgs",
-                    "Type": "alpine", "Vulnerabilities": os_vulns})
-    i, file_no = os_count, 0
-    while i < n:
-        ltype, pattern = _LANG_TYPES[file_no % len(_LANG_TYPES)]
-        count = min(n - i, 150)
-        name = f"component-{file_no}"
-        target = pattern.format(name=name, ver="2.1.9")
-        vulns = [_trivy_vuln(rng, i + j, f"org.example:{name}-{j % 20}", f"2.{j % 9}.{j % 17}", ltype,
-                             target if ltype == "jar" else None) for j in range(count)]
-        results.append({"Target": target, "Class": "lang-pkgs", "Type": ltype, "Vulnerabilities": vulns})
-        i += count
-        file_no += 1
+    return {**_trivy_head(), "Results": list(_trivy_results(n, rng))}
+
+
+def _trivy_head() -> dict[str, Any]:
     return {
         "SchemaVersion": 2,
         "Trivy": {"Version": "0.59.1"},
@@ -149,8 +143,42 @@ def trivy(n: int, rng: random.Random) -> Any:
         "ArtifactType": "container_image",
         "Metadata": {"OS": {"Family": "alpine", "Name": "3.19.1"},
                      "ImageID": "sha256:" + "ab" * 32, "RepoTags": ["registry.example.com/shop/api:1.42.0"]},
-        "Results": results,
     }
+
+
+def _trivy_results(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    os_count = n * 2 // 5
+    os_vulns = [
+        _trivy_vuln(rng, i, f"{_OS_PACKAGES[i % len(_OS_PACKAGES)]}{i // 400 or ''}", f"1.{i % 9}.{i % 31}-r{i % 5}",
+                    "apk/alpine", None)
+        for i in range(os_count)
+    ]
+    yield {"Target": "registry.example.com/shop/api:1.42.0 (alpine 3.19.1)", "Class": "os-pkgs",
+           "Type": "alpine", "Vulnerabilities": os_vulns}
+    del os_vulns
+    i, file_no = os_count, 0
+    while i < n:
+        ltype, pattern = _LANG_TYPES[file_no % len(_LANG_TYPES)]
+        count = min(n - i, 150)
+        name = f"component-{file_no}"
+        target = pattern.format(name=name, ver="2.1.9")
+        vulns = [_trivy_vuln(rng, i + j, f"org.example:{name}-{j % 20}", f"2.{j % 9}.{j % 17}", ltype,
+                             target if ltype == "jar" else None) for j in range(count)]
+        yield {"Target": target, "Class": "lang-pkgs", "Type": ltype, "Vulnerabilities": vulns}
+        i += count
+        file_no += 1
+
+
+def _write_trivy(n: int, rng: random.Random, out: Path) -> None:
+    """Trivy reports of 100k findings and more: written result by result, never whole in memory."""
+    import orjson
+
+    head = orjson.dumps(_trivy_head(), option=orjson.OPT_INDENT_2)
+    with out.open("wb") as fh:
+        fh.write(head[:-2] + b',\n  "Results": [\n')
+        for k, result in enumerate(_trivy_results(n, rng)):
+            fh.write((b",\n" if k else b"") + orjson.dumps(result, option=orjson.OPT_INDENT_2))
+        fh.write(b"\n  ]\n}")
 
 
 # -- gitleaks, hadolint, pip-audit -------------------------------------------------------------
@@ -295,8 +323,11 @@ def generate(tool: str, findings: int, out: Path) -> Path:
     if out.is_dir():
         out = out / file_name(tool, findings)
     out.parent.mkdir(parents=True, exist_ok=True)
-    doc = make(findings, random.Random(f"{tool}:{findings}"))
-    _write(doc, out, indent)
+    rng = random.Random(f"{tool}:{findings}")
+    if tool == "trivy" and findings >= 100_000 and _has_orjson():
+        _write_trivy(findings, rng, out)
+        return out
+    _write(make(findings, rng), out, indent)
     return out
 
 

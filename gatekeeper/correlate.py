@@ -152,5 +152,8 @@ def correlate(decided: Sequence[tuple[Evaluated, T]], origin: Callable[[Evaluate
 
 def correlate_reports(decided: Sequence[tuple[Evaluated, T]], reports: Sequence[Report]) -> list[tuple[Evaluated, T]]:
     """``correlate`` for findings decided in ``reports`` (each finding object in one report)."""
+    if len(reports) == 1 and len(decided) == len(reports[0].findings):
+        # NOTE: findings of one report are never joined: nothing to do (bench/README.md).
+        return list(decided)
     origin = {id(f): n for n, r in enumerate(reports) for f in r.findings}
     return correlate(decided, lambda e: origin.get(id(e.finding), -1))

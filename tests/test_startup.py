@@ -27,6 +27,9 @@ HEAVY = (
     "jsonschema",
     "yaml",
     "gatekeeper.sources.docker_runner",
+    "gatekeeper.reporters.sarif",
+    "gatekeeper.reporters.html",
+    "gatekeeper.reporters.json_format",
 )
 
 _PROBE = """
@@ -60,7 +63,10 @@ def test_small_gate_imports_no_heavy_machinery(tmp_path: Path) -> None:
     assert sorted(m for m in HEAVY if m in modules) == []
 
 
-@pytest.mark.parametrize(("option", "module"), [("--sarif", "sarif_om")])
+@pytest.mark.parametrize(
+    ("option", "module"),
+    [("--sarif", "sarif_om"), ("--html", "gatekeeper.reporters.html"), ("--json", "gatekeeper.reporters.json_format")],
+)
 def test_outputs_import_their_machinery_when_asked(tmp_path: Path, option: str, module: str) -> None:
     modules = _modules_after(tmp_path, "check", "--no-color", str(SMALL), option, str(tmp_path / "out"))
     assert module in modules

@@ -1,24 +1,18 @@
 """Reporters: one module per output format; each turns a ``Verdict`` into text. Pure.
 
 ``FORMATTERS`` maps every ``OutputFormat`` to its formatter class; the CLI and the tests
-loop over it so that no format is forgotten. Formatter modules import only the model at
-load time (``sarif_om``, ``xml``, ``html`` are imported when a report is made), so this
-registry costs nothing at startup.
+loop over it so that no format is forgotten. It holds ``"module:Class"`` paths and imports
+a formatter's module on first use (as do the class names exported here), so importing one
+reporter (the console) does not load them all: a small gate starts fast (bench/README.md).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import Protocol
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
 
-from gatekeeper.reporters.annotations import AnnotationsFormat
-from gatekeeper.reporters.console import ConsoleFormat
-from gatekeeper.reporters.html import HtmlFormat
-from gatekeeper.reporters.json_format import JsonFormat
-from gatekeeper.reporters.junit import JunitFormat
-from gatekeeper.reporters.markdown import MarkdownFormat
-from gatekeeper.reporters.sarif import SarifFormat
 from gatekeeper.verdict import Verdict
 
 __all__ = [
@@ -56,12 +50,41 @@ class OutputFormat(str, enum.Enum):
         return self.value
 
 
-FORMATTERS: Mapping[OutputFormat, type[Formatter]] = {
-    OutputFormat.CONSOLE: ConsoleFormat,
-    OutputFormat.SARIF: SarifFormat,
-    OutputFormat.JSON: JsonFormat,
-    OutputFormat.MARKDOWN: MarkdownFormat,
-    OutputFormat.JUNIT: JunitFormat,
-    OutputFormat.ANNOTATIONS: AnnotationsFormat,
-    OutputFormat.HTML: HtmlFormat,
+_PATHS: dict[OutputFormat, str] = {
+    OutputFormat.CONSOLE: "gatekeeper.reporters.console:ConsoleFormat",
+    OutputFormat.SARIF: "gatekeeper.reporters.sarif:SarifFormat",
+    OutputFormat.JSON: "gatekeeper.reporters.json_format:JsonFormat",
+    OutputFormat.MARKDOWN: "gatekeeper.reporters.markdown:MarkdownFormat",
+    OutputFormat.JUNIT: "gatekeeper.reporters.junit:JunitFormat",
+    OutputFormat.ANNOTATIONS: "gatekeeper.reporters.annotations:AnnotationsFormat",
+    OutputFormat.HTML: "gatekeeper.reporters.html:HtmlFormat",
 }
+
+
+def _load(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class _Registry(Mapping[OutputFormat, "type[Formatter]"]):
+    """Every format's formatter class, its module imported on first use."""
+
+    def __getitem__(self, key: OutputFormat) -> type[Formatter]:
+        return _load(_PATHS[key])  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[OutputFormat]:
+        return iter(_PATHS)
+
+    def __len__(self) -> int:
+        return len(_PATHS)
+
+
+FORMATTERS: Mapping[OutputFormat, type[Formatter]] = _Registry()
+
+
+def __getattr__(name: str) -> Any:
+    """``from gatekeeper.reporters import SarifFormat`` imports that formatter only."""
+    for path in _PATHS.values():
+        if path.endswith(f":{name}"):
+            return _load(path)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

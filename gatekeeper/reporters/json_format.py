@@ -26,14 +26,13 @@ bounded (a megabyte-long message is cut, ending with an ellipsis).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 from gatekeeper import __version__
 from gatekeeper.model import Finding, Severity
 from gatekeeper.reporters.console import summary_line
-from gatekeeper.reporters.escape import bounded, json_inert
+from gatekeeper.reporters.escape import bounded, json_text
 from gatekeeper.verdict import Evaluated, Outcome, Verdict
 
 SCHEMA_VERSION = "1.1.0"
@@ -48,7 +47,9 @@ class JsonFormat:
     """The whole verdict as JSON for other tools."""
 
     def format(self, verdict: Verdict) -> str:
-        return json_inert(json.dumps(self.data(verdict), indent=2, ensure_ascii=False)) + "\n"
+        # The only floats in the document: CVSS scores.
+        floats = (c.score for e in verdict.results for f in (e.finding, *e.also) for c in f.cvss)
+        return json_text(self.data(verdict), floats)
 
     def data(self, verdict: Verdict) -> dict[str, Any]:
         """The document as plain data."""

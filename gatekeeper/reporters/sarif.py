@@ -1,5 +1,12 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF consumers, built with sarif-om.
 
+NOTE: the log, its runs, tools and invocations are sarif-om objects; the rules and results
+(one each per finding: 25,000 of each in a large run) are plain dicts with sarif-om's
+schema property names, in sarif-om's order, leaving out what ``to_json_data`` leaves out
+(``None`` and the spec's defaults, such as ``level: warning``). Building and serialising
+an attrs object per result cost 4x the rest of the gate (bench/README.md); the golden
+files prove the output byte-identical.
+
 One run per tool, each with ``automationDetails.id`` ``gatekeeper/<tool>/`` so uploads of
 different tools don't overwrite each other; every finding (not only failing ones) with
 its verdict in ``properties.gatekeeper``; findings covered by a policy exception or
@@ -32,7 +39,7 @@ from urllib.parse import quote
 from gatekeeper import __version__
 from gatekeeper.model import Finding, Severity, fingerprint
 from gatekeeper.reporters.console import summary_line
-from gatekeeper.reporters.escape import bounded, json_inert
+from gatekeeper.reporters.escape import bounded, json_text
 from gatekeeper.verdict import Evaluated, Outcome, Verdict, sort_key
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -114,9 +121,10 @@ def _uri(path: str, root: str | None = None) -> str:
     return quote(relative(path, root), safe="/@!$&'()*+,;=-._~")
 
 
-def dumps(data: Any) -> str:
-    """JSON text with every control character escaped (json leaves C1 and U+2028 raw)."""
-    return json_inert(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
+def dumps(data: Any, floats: Iterable[float] = ()) -> str:
+    """JSON text with every control character escaped (json leaves C1 and U+2028 raw);
+    ``floats``: every float in ``data`` (see ``escape.json_text``)."""
+    return json_text(data, floats)
 
 
 class SarifFormat:
@@ -149,7 +157,10 @@ class SarifFormat:
         omitted_tools = sorted(ranked[self.max_runs :])
         kept = {t: by_tool[t][: self.max_results] for t in ranked[: self.max_runs]}
         while True:
-            text = dumps(self._log(verdict, kept, total, omitted_tools))
+            log = self._log(verdict, kept, total, omitted_tools)
+            # The only floats in a log: CVSS scores (``properties.gatekeeper.cvss``).
+            text = dumps(log, (e.finding.cvss_score for items in kept.values() for e in items))
+            del log
             if len(gzip.compress(text.encode("utf-8"), 6)) <= self.max_gzip_bytes:
                 return text
             every = sorted((e for items in kept.values() for e in items), key=sort_key)
@@ -174,7 +185,13 @@ class SarifFormat:
             self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools, origin)
             for tool, items in sorted(kept.items())
         ]
-        return to_json_data(om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=runs))
+        # The skeleton through sarif-om (empty rules and results keep their places), then
+        # the rules and results, already plain data, put in.
+        log = to_json_data(om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run for run, _, _ in runs]))
+        for data, (_, rules, results) in zip(log["runs"], runs):
+            data["tool"]["driver"]["rules"] = rules
+            data["results"] = results
+        return log
 
     def _run(
         self,
@@ -186,8 +203,8 @@ class SarifFormat:
         verdict: Verdict,
         omitted_tools: list[str],
         origin: dict[int, str],
-    ) -> Any:
-        rules: list[Any] = []
+    ) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+        rules: list[dict[str, Any]] = []
         index: dict[str, int] = {}
         worst: dict[str, Severity] = {}
         for e in items:
@@ -198,18 +215,19 @@ class SarifFormat:
             f = e.finding
             if f.rule_id not in index:
                 index[f.rule_id] = len(rules)
-                rules.append(self._rule(om, f, worst[f.rule_id]))
-            results.append(self._result(om, e, index[f.rule_id], verdict, origin.get(id(f))))
+                rules.append(self._rule(f, worst[f.rule_id]))
+            results.append(self._result(e, index[f.rule_id], verdict, origin.get(id(f))))
         # NOTE: GitHub wants a rules array even when a tool found nothing (Multitool GH1018).
-        driver = om.ToolComponent(name=tool, version=version, rules=rules)
-        return om.Run(
+        driver = om.ToolComponent(name=tool, version=version, rules=[])
+        run = om.Run(
             tool=om.Tool(driver=driver),
             automation_details=om.RunAutomationDetails(id=f"gatekeeper/{tool}/"),
             conversion=om.Conversion(tool=om.Tool(driver=om.ToolComponent(name="gatekeeper", version=__version__))),
             invocations=[self._invocation(om, verdict, total - len(items), total, omitted_tools)],
-            results=results,
+            results=[],
             column_kind="unicodeCodePoints",
         )
+        return run, rules, results
 
     def _invocation(self, om: Any, verdict: Verdict, dropped: int, total: int, omitted_tools: list[str]) -> Any:
         gate: dict[str, Any] = {
@@ -245,7 +263,8 @@ class SarifFormat:
             properties={"gatekeeper": gate},
         )
 
-    def _rule(self, om: Any, f: Finding, severity: Severity) -> Any:
+    def _rule(self, f: Finding, severity: Severity) -> dict[str, Any]:
+        """A ``reportingDescriptor``, as sarif-om would write it."""
         help_text = bounded(f.message or f.title, _TEXT_LIMIT)
         if f.links:
             help_text += "\n\n" + "\n".join(bounded(link, 500) for link in f.links[:10])
@@ -253,16 +272,19 @@ class SarifFormat:
         if severity in SECURITY_SEVERITY:
             props["security-severity"] = SECURITY_SEVERITY[severity]
         link = f.links[0] if f.links else ""
-        return om.ReportingDescriptor(
-            id=f.rule_id,
-            short_description=om.MultiformatMessageString(text=bounded(f.title or f.rule_id, _TITLE_LIMIT)),
-            full_description=om.MultiformatMessageString(text=bounded(f.message or f.title or f.rule_id, _TEXT_LIMIT)),
-            help=om.MultiformatMessageString(text=help_text or f.rule_id),
-            help_uri=link if link.startswith(("http://", "https://")) and len(link) < 2000 and " " not in link else None,
-            properties=props,
-        )
+        rule: dict[str, Any] = {
+            "id": f.rule_id,
+            "fullDescription": {"text": bounded(f.message or f.title or f.rule_id, _TEXT_LIMIT)},
+            "help": {"text": help_text or f.rule_id},
+        }
+        if link.startswith(("http://", "https://")) and len(link) < 2000 and " " not in link:
+            rule["helpUri"] = link
+        rule["properties"] = props
+        rule["shortDescription"] = {"text": bounded(f.title or f.rule_id, _TITLE_LIMIT)}
+        return rule
 
-    def _result(self, om: Any, e: Evaluated, rule_index: int, verdict: Verdict, origin: str | None) -> Any:
+    def _result(self, e: Evaluated, rule_index: int, verdict: Verdict, origin: str | None) -> dict[str, Any]:
+        """A ``result``, as sarif-om would write it (``level: warning`` is its default)."""
         f, d = e.finding, e.decision
         text = f.title if not f.message or f.message == f.title else f"{f.title}\n\n{f.message}"
         gate: dict[str, Any] = {
@@ -286,20 +308,25 @@ class SarifFormat:
                 "version": f.package.version,
                 "fixedVersions": list(f.package.fixed_versions[:20]),
             }
-        if f.cvss_score is not None:
-            gate["cvss"] = f.cvss_score
-        return om.Result(
-            rule_id=f.rule_id,
-            rule_index=rule_index,
-            level=LEVEL[d.outcome],
-            message=om.Message(text=bounded(text or f.rule_id, _TEXT_LIMIT)),
-            locations=self._locations(om, f, origin) or None,
-            partial_fingerprints={FINGERPRINT_KEY: stable_fingerprint(f, self.root)},
-            suppressions=self._suppressions(om, e, verdict),
-            properties={"gatekeeper": gate},
-        )
+        score = f.cvss_score
+        if score is not None:
+            gate["cvss"] = score
+        result: dict[str, Any] = {"message": {"text": bounded(text or f.rule_id, _TEXT_LIMIT)}}
+        level = LEVEL[d.outcome]
+        if level != "warning":
+            result["level"] = level
+        result["locations"] = [self._location(f, origin)]
+        result["partialFingerprints"] = {FINGERPRINT_KEY: stable_fingerprint(f, self.root)}
+        result["properties"] = {"gatekeeper": gate}
+        if f.rule_id is not None:
+            result["ruleId"] = f.rule_id
+        result["ruleIndex"] = rule_index
+        suppressions = self._suppressions(e, verdict)
+        if suppressions is not None:
+            result["suppressions"] = suppressions
+        return result
 
-    def _suppressions(self, om: Any, e: Evaluated, verdict: Verdict) -> list[Any] | None:
+    def _suppressions(self, e: Evaluated, verdict: Verdict) -> list[dict[str, Any]] | None:
         f, d = e.finding, e.decision
         if d.outcome is not Outcome.SUPPRESSED:
             return None
@@ -317,25 +344,22 @@ class SarifFormat:
                 suppression["properties"] = props
             return [suppression]
         kind = "inSource" if f.suppression is not None and f.suppression.kind == "inSource" else "external"
-        return [om.Suppression(kind=kind, justification=bounded(d.reason, _TITLE_LIMIT))]
+        return [{"kind": kind, "justification": bounded(d.reason, _TITLE_LIMIT)}]
 
-    def _locations(self, om: Any, f: Finding, origin: str | None) -> list[Any]:
+    def _location(self, f: Finding, origin: str | None) -> dict[str, Any]:
         loc = f.location
         uri = loc.path or loc.target or (origin if origin and origin != "<stdin>" else None) or "unknown"
-        if f.package is not None and not loc.resource:
-            loc = replace(loc, resource=f"{f.package.name}@{f.package.version}" if f.package.version else f.package.name)
-        region = None
+        resource = loc.resource
+        if f.package is not None and not resource:
+            resource = f"{f.package.name}@{f.package.version}" if f.package.version else f.package.name
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(bounded(uri, 2000), self.root)}}
         if loc.start_line:
-            region = om.Region(start_line=loc.start_line, end_line=max(loc.end_line or loc.start_line, loc.start_line))
-        logical = [om.LogicalLocation(fully_qualified_name=bounded(loc.resource, _TITLE_LIMIT))] if loc.resource else None
-        return [
-            om.Location(
-                physical_location=om.PhysicalLocation(
-                    artifact_location=om.ArtifactLocation(uri=_uri(bounded(uri, 2000), self.root)), region=region
-                ),
-                logical_locations=logical,
-            )
-        ]
+            physical["region"] = {"endLine": max(loc.end_line or loc.start_line, loc.start_line), "startLine": loc.start_line}
+        location: dict[str, Any] = {}
+        if resource:
+            location["logicalLocations"] = [{"fullyQualifiedName": bounded(resource, _TITLE_LIMIT)}]
+        location["physicalLocation"] = physical
+        return location
 
 
 def stable_fingerprint(f: Finding, root: str | None = None) -> str:

@@ -11,13 +11,19 @@ import contextlib
 import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from gatekeeper.adapters import parse_document
+from gatekeeper.adapters import MAX_DEPTH, AdapterError, depth_error, parse_document
 from gatekeeper.model import Report
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - a dependency; the standard library still reads every report
+    _orjson = None  # type: ignore[assignment]
 
 STDIN = "-"
 REPORT_SUFFIXES = (".json", ".sarif")
@@ -31,6 +37,14 @@ _ARCHIVES = (
     (b"PK\x05\x06", "an empty ZIP archive"),
     (b"\x1f\x8b", "a gzip file"),
 )
+
+
+# What may be an integer beyond 64 bits (20 digits or more; inside a string too).
+_BIG_INTEGER = re.compile(rb"[0-9]{20}")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_STRING = re.compile(rb'"[^"]*"')
+_ESCAPED = re.compile(rb'\\[\\"]')
+_BRACKETS = bytes.maketrans(b"{}", b"[]")
 
 
 class SourceError(Exception):
@@ -109,6 +123,11 @@ def _read_bytes(name: str, stdin: BinaryIO | None) -> bytes:
 
 def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
     """Read and decode one JSON document; ``name`` is a path or ``-``."""
+    data = _read_checked(name, stdin)
+    return _decode(data, "<stdin>" if name == STDIN else name, fast=not _BIG_INTEGER.search(data))
+
+
+def _read_checked(name: str, stdin: BinaryIO | None) -> bytes:
     source = "<stdin>" if name == STDIN else name
     data = _read_bytes(name, stdin)
     if not data or data.isspace():  # NOTE: not data.strip(), which copies the whole report
@@ -116,6 +135,23 @@ def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
     for magic, what in _ARCHIVES:
         if data.startswith(magic):
             raise SourceError(f"{source}: {what}, not a JSON report; extract the report first")
+    return data
+
+
+def _decode(data: bytes, source: str, fast: bool = True) -> Any:
+    """The document in ``data``: orjson when ``fast`` and it decodes it, else the standard library.
+
+    NOTE: orjson decodes a large report in about 60% of the time (bench/README.md). It
+    refuses what the standard library reads (a BOM, NaN, lone surrogates, numbers out of
+    a double's range), and every document it refuses is decoded again by ``json``, whose
+    messages the error paths below give. It also reads integers beyond 64 bits as floats:
+    see ``load_report``.
+    """
+    if fast and _orjson is not None and not data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            pass
     try:
         # NOTE: strict UTF-8 (a BOM is tolerated: some Windows tools write one).
         text = data.decode("utf-8-sig")
@@ -135,6 +171,31 @@ def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
         raise SourceError(f"{source}: invalid JSON at line {e.lineno} column {e.colno}: {where}") from None
     except RecursionError:
         raise SourceError(f"{source}: JSON nested too deeply") from None
+
+
+def nested_deeper_than(data: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text ``data`` (already known to be valid) nests more than ``limit`` levels.
+
+    NOTE: the same answer as ``adapters.check_depth`` on the decoded document, in C-speed
+    passes over the text instead of a Python walk over millions of values (that walk was
+    10% of a large report's gate). Escaped backslashes and quotes go first; then every byte
+    but brackets and quotes, with ``{}`` written ``[]`` (valid JSON pairs them anyway). Two
+    adjacent quotes go next: an empty string, or the end of one string and the start of the
+    next with nothing between; quotes still left enclose strings holding brackets, which go
+    with them. What is left is the bare tree of brackets; each pass removes its innermost
+    pairs, so the number of passes that empty it is the depth.
+    """
+    if b"\\" in data:
+        data = _ESCAPED.sub(b"", data)
+    tree = data.translate(_BRACKETS, _NOT_STRUCTURE)
+    tree = tree.replace(b'""', b"")
+    if b'"' in tree:
+        tree = _STRING.sub(b"", tree)
+    for _ in range(limit):
+        if not tree:
+            return False
+        tree = tree.replace(b"[]", b"")
+    return bool(tree)
 
 
 @contextlib.contextmanager
@@ -160,5 +221,22 @@ def load_report(name: str, fmt: str | None = None, stdin: BinaryIO | None = None
     """Read one report file (or ``-``) and adapt it."""
     source = "<stdin>" if name == STDIN else name
     with paused_gc():
-        doc = read_document(name, stdin)
-        return parse_document(doc, source, fmt)
+        data = _read_checked(name, stdin)
+        doc = _decode(data, source)
+        if nested_deeper_than(data):
+            raise depth_error(source)
+        # NOTE: orjson reads an integer beyond 64 bits as a float, which only an adapter
+        # that wants an integer there notices (and refuses): then the standard library,
+        # which keeps it an integer, decodes the report again. Such numbers are rare (a
+        # digit run in a digest looks the same), and the bytes are not kept for them.
+        big = _orjson is not None and _BIG_INTEGER.search(data) is not None
+        kept = data if big and name == STDIN else None
+        del data  # NOTE: the bytes go before the findings are built (peak memory)
+        try:
+            return parse_document(doc, source, fmt, depth_checked=True)
+        except AdapterError:
+            if not big:
+                raise
+        del doc
+        data = kept if kept is not None else _read_checked(name, stdin)
+        return parse_document(_decode(data, source, fast=False), source, fmt, depth_checked=True)

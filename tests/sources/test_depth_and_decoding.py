@@ -1,0 +1,64 @@
+"""The fast paths of reading a report agree with the slow ones they replace (bench/README.md).
+
+- ``nested_deeper_than`` (on the text) answers as ``check_depth`` (on the decoded document);
+- orjson decodes to the same document as ``json``, and ``json_text`` writes the same bytes
+  as ``json.dumps(indent=2, ensure_ascii=False)``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gatekeeper.adapters import ReportFormatError, check_depth
+from gatekeeper.reporters.escape import json_inert, json_text
+from gatekeeper.sources.files import _decode, nested_deeper_than
+
+_TEXT = st.text(alphabet=st.sampled_from('ab[]{}"\\\n\u2028é/'), max_size=8)
+_SCALARS = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _TEXT | st.floats(1e-4, 1e15)
+_DOCS = st.recursive(_SCALARS, lambda c: st.lists(c, max_size=3) | st.dictionaries(_TEXT, c, max_size=3), max_leaves=40)
+
+
+def _too_deep(doc: object, limit: int) -> bool:
+    try:
+        check_depth(doc, "x", limit)
+    except ReportFormatError:
+        return True
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DOCS, st.integers(1, 6), st.booleans())
+def test_text_depth_check_agrees_with_the_document_walk(doc: object, limit: int, indent: bool) -> None:
+    data = json.dumps(doc, indent=2 if indent else None, ensure_ascii=False).encode()
+    assert nested_deeper_than(data, limit) == _too_deep(doc, limit)
+
+
+def test_depth_at_the_limit() -> None:
+    assert not nested_deeper_than(b"[" * 100 + b"]" * 100)
+    assert nested_deeper_than(b"[" * 101 + b"]" * 101)
+    assert nested_deeper_than(b'{"a": "[[[[", "b": [{"c": "]]]\\"]"}]}', 2)
+    assert not nested_deeper_than(b'{"a": "[[[[\\\\", "b": ["\\"]]]"]}', 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DOCS)
+def test_orjson_reads_and_writes_as_json_does(doc: object) -> None:
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    assert _decode(text.encode(), "x") == json.loads(text)
+    floats = [x for x in _leaves(doc) if isinstance(x, float)]
+    assert json_text(doc, floats) == json_inert(text) + "\n"
+
+
+def test_big_integers_stay_integers() -> None:
+    assert _decode(b"[123456789012345678901234567890]", "x", fast=False) == [123456789012345678901234567890]
+
+
+def _leaves(doc: object) -> list[object]:
+    if isinstance(doc, dict):
+        return [x for v in doc.values() for x in _leaves(v)]
+    if isinstance(doc, list):
+        return [x for v in doc for x in _leaves(v)]
+    return [doc]
