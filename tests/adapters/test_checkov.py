@@ -265,13 +265,6 @@ def _walk_count(doc: Any) -> int:
                for k in ("failed_checks", "skipped_checks"))
 
 
-def _detect_or_skip(doc: Any, source: str) -> str:
-    try:
-        return detect(doc, source)
-    except ModuleNotFoundError as e:  # another adapter not written yet
-        pytest.skip(f"detection needs every adapter: {e}")
-
-
 @pytest.mark.parametrize("path", corpus_params("checkov"))
 def test_corpus(path: Path | None) -> None:
     if path is None:
@@ -285,7 +278,7 @@ def test_corpus(path: Path | None) -> None:
     assert sum(f.severity is Severity.UNKNOWN for f in report.findings) == unknown
     assert bool(report.warnings) is warns
     assert CheckovAdapter.sniff(doc)
-    assert _detect_or_skip(doc, str(path)) == "checkov"
+    assert detect(doc, str(path)) == "checkov"
 
 
 def test_corpus_severity_file() -> None:
@@ -310,8 +303,7 @@ FIXTURES_EXPECTED: dict[str, tuple[int, int, int]] = {
 @pytest.mark.parametrize("name", sorted(FIXTURES_EXPECTED))
 def test_fixture_reports(name: str) -> None:
     path = REPORTS / name
-    if not path.is_file():
-        pytest.skip(f"{path} not generated yet")
+    assert path.is_file(), f"{path} missing: scripts/make_fixtures.sh makes it"
     doc = json.loads(path.read_text())
     count, skipped, secrets = FIXTURES_EXPECTED[name]
     report = ADAPTER.parse(doc, str(path))
@@ -319,7 +311,7 @@ def test_fixture_reports(name: str) -> None:
     assert sum(f.suppression is not None for f in report.findings) == skipped
     assert sum(f.kind is Kind.SECRET for f in report.findings) == secrets
     assert report.warnings == ()
-    assert _detect_or_skip(doc, str(path)) == "checkov"
+    assert detect(doc, str(path)) == "checkov"
     planted = REPORTS.parent / "planted_secrets.txt"
     if planted.is_file():
         text = repr(report.findings) + repr([f.raw for f in report.findings if f.kind is Kind.SECRET])

@@ -381,13 +381,6 @@ SEVERITIES: dict[str, dict[str, int]] = {
 }
 
 
-def _detect_or_skip(doc: Any, source: str) -> str:
-    try:
-        return detect(doc, source)
-    except ModuleNotFoundError as e:  # another adapter not written yet
-        pytest.skip(f"detection needs every adapter: {e}")
-
-
 @pytest.mark.parametrize("path", sarif_corpus())
 def test_corpus(path: Path | None) -> None:
     if path is None:
@@ -408,7 +401,7 @@ def test_corpus(path: Path | None) -> None:
     if key in SEVERITIES:
         assert dict(Counter(f.severity.name for f in report.findings)) == SEVERITIES[key]
     if count:
-        assert _detect_or_skip(doc, str(path)) == "sarif"
+        assert detect(doc, str(path)) == "sarif"
 
 
 def test_corpus_table_covers_every_sarif_file() -> None:
@@ -450,15 +443,14 @@ FIXTURES: dict[str, tuple[int, int, str, dict[str, int]]] = {
 @pytest.mark.parametrize("name", sorted(FIXTURES))
 def test_fixture_reports(name: str) -> None:
     path = REPORTS / name
-    if not path.is_file():
-        pytest.skip(f"{path} not generated yet")
+    assert path.is_file(), f"{path} missing: scripts/make_fixtures.sh makes it"
     doc = json.loads(path.read_text())
     count, suppressed, tool, kinds = FIXTURES[name]
     report = ADAPTER.parse(doc, str(path))
     assert len(report.findings) == count and report.tool == tool
     assert sum(f.suppression is not None for f in report.findings) == suppressed
     assert dict(Counter(f.kind.value for f in report.findings)) == kinds
-    assert _detect_or_skip(doc, str(path)) == "sarif"
+    assert detect(doc, str(path)) == "sarif"
     planted = REPORTS.parent / "planted_secrets.txt"
     if planted.is_file():
         text = repr(report.findings) + repr([f.raw for f in report.findings])

@@ -326,8 +326,7 @@ def test_user_info_in_the_url_is_never_printed(server: SonarServer) -> None:
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
+    assert shutil.which("openssl"), "openssl is needed to make a test certificate"
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
