@@ -185,10 +185,12 @@ DEFAULT_SCANNERS: Mapping[str, Scanner] = {
             memory="4g",
         ),
         # No pinned upstream image exists for pip-audit, and it always needs a vulnerability
-        # service (PyPI or OSV over the network): it runs as a local program, on demand.
+        # service (PyPI or OSV over the network): it runs as a local program, on demand, or in
+        # a container once the configuration names an image (``runner: container``).
         Scanner(
             name="pip-audit",
             format="pip-audit",
+            entrypoint=("pip-audit",),
             binary="pip-audit",
             runner="local",
             args=("--no-deps", "--disable-pip", "--format", "json", "--output", "{report}", "{files}"),

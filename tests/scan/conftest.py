@@ -1,11 +1,12 @@
 """A private Docker engine for the ``gatekeeper scan`` tests.
 
 One ``dockerd`` per test session, on its own socket, data root, exec root and pidfile in a
-temporary folder, with no bridge and no iptables changes (scanners run with ``--network none``
-and no registry is reachable anyway). The scanner images are built ``FROM scratch`` into it
-(see ``images.py``); everything is torn down at the end.
+temporary folder, with no bridge and no iptables changes (scanners run with ``--network none``,
+or the host's network to reach a loopback server, and no registry is reachable anyway). The scanner images are built ``FROM scratch`` into it
+(see ``images.py``), the Python ones by ``docker import`` (``pyimage.py``); everything is torn
+down at the end.
 
-Without ``dockerd`` (Debian ``docker.io``), root, the scanners' venv or busybox the tests skip
+Without ``dockerd`` (Debian ``docker.io``), root, the scanners' venvs or busybox the tests skip
 locally and fail under CI (``GATEKEEPER_REQUIRE_SHARED=1``, set by ``.ci/run``).
 """
 
@@ -28,6 +29,10 @@ SCANNERS_VENV = Path(os.environ.get(
     "GATEKEEPER_TEST_SCANNERS_VENV",
     "/opt/gatekeeper-scanners" if Path("/opt/gatekeeper-scanners").is_dir() else "/work/scanners-venv",
 ))
+CHECKOV_VENV = Path(os.environ.get(
+    "GATEKEEPER_TEST_CHECKOV_VENV",
+    "/opt/gatekeeper-checkov" if Path("/opt/gatekeeper-checkov").is_dir() else "/work/scanners-venv",
+))
 BUSYBOX = Path(os.environ.get("GATEKEEPER_TEST_BUSYBOX", "/bin/busybox"))
 
 
@@ -48,6 +53,7 @@ def docker_host() -> Iterator[str]:
     require(os.geteuid() == 0, "dockerd needs root")
     require(SCANNERS_VENV.is_dir(), f"{SCANNERS_VENV}: scanners' venv not found")
     require(BUSYBOX.is_file(), f"{BUSYBOX}: not found (Debian package busybox-static)")
+    require((CHECKOV_VENV / "bin/checkov").is_file(), f"{CHECKOV_VENV}: checkov's venv not found")
     import docker
 
     # A short path: unix socket paths are limited to 108 bytes.
@@ -72,7 +78,9 @@ def docker_host() -> Iterator[str]:
                     text = (tmp / "dockerd.log").read_text(errors="replace")[-3000:]
                     pytest.fail(f"dockerd did not start:\n{text}")
                 time.sleep(0.3)
-        build_images(client, SCANNERS_VENV, BUSYBOX)
+        seconds = build_images(client, SCANNERS_VENV, BUSYBOX, CHECKOV_VENV)
+        print("\nPython scanner images (rootfs + docker import): "
+              + ", ".join(f"{tag} {s:.1f} s" for tag, s in seconds.items()))
         yield host
     finally:
         if client is not None:

