@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -39,6 +38,8 @@ def write_file(path: str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    import tempfile  # NOTE: here, not at the top: a console-only gate writes no file (tempfile: ~3 ms)
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -30,6 +30,14 @@ HEAVY = (
     "gatekeeper.reporters.sarif",
     "gatekeeper.reporters.html",
     "gatekeeper.reporters.json_format",
+    # Reading a policy file (YAML, JSON Schema, extends) and writing one atomically: the
+    # built-in policy and a console summary need neither.
+    "gatekeeper.policy.extends",
+    "gatekeeper.policy.schema",
+    "gatekeeper.policy.yamlfile",
+    "difflib",
+    "tempfile",
+    "importlib.resources",
 )
 
 _PROBE = """
@@ -70,3 +78,16 @@ def test_small_gate_imports_no_heavy_machinery(tmp_path: Path) -> None:
 def test_outputs_import_their_machinery_when_asked(tmp_path: Path, option: str, module: str) -> None:
     modules = _modules_after(tmp_path, "check", "--no-color", str(SMALL), option, str(tmp_path / "out"))
     assert module in modules
+
+
+def test_policy_file_imports_its_machinery_when_given(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text("fail_on: high\n")
+    modules = _modules_after(tmp_path, "check", "--no-color", str(SMALL), "--policy", str(policy))
+    assert {"gatekeeper.policy.extends", "gatekeeper.policy.schema"} <= modules
+
+
+def test_lazy_policy_names_still_importable() -> None:
+    from gatekeeper.policy import load
+
+    assert callable(load.schema) and callable(load.validate) and callable(load.parse_yaml)

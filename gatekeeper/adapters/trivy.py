@@ -41,6 +41,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -89,6 +90,11 @@ _ECOSYSTEMS = {
 # (CVSS object key suffix, model version), newest first.
 _CVSS_VERSIONS = (("V40", "4"), ("V3", "3"), ("V2", "2"))
 _CVSS_KEYS = tuple((f"{prefix}Score", f"{prefix}Vector", version) for prefix, version in _CVSS_VERSIONS)
+# Required and optional string properties of a vulnerability, in the order _vulnerability reads them.
+_VULN_NEEDED = ("VulnerabilityID", "Severity", "PkgName")
+_VULN_TEXTS = ("InstalledVersion", "FixedVersion", "Status", "PkgPath", "Title", "Description", "PrimaryURL")
+_STR_OR_NULL = frozenset({str, type(None)})
+_ONLY_STR = frozenset({str})
 _DIGEST = re.compile(r"@sha256:[0-9a-fA-F]+")
 _REDACTED = "[REDACTED]"
 
@@ -121,7 +127,33 @@ class _Scope:
     result_class: str | None = None
     result_type: str | None = None
 
-    @property
+    # NOTE: computed once per result, not per finding: a result may list 50k findings.
+    @cached_property
+    def stripped_target(self) -> str:
+        """The result Target without image digests (for fingerprints)."""
+        return strip_digest(self.result_target) or ""
+
+    @cached_property
+    def fingerprint_scope(self) -> str:
+        """What identifies the result in a fingerprint, its parts joined as ``fingerprint``
+        joins them (the cluster name identifies a k8s object; an ArtifactName may be a
+        temporary checkout path, so it is never part of it)."""
+        cluster = self.target if self.k8s_resource else None
+        return "\x1f".join(["" if p is None else p for p in (cluster, self.k8s_resource, self.stripped_target)])
+
+    @cached_property
+    def ecosystem(self) -> str | None:
+        return _ECOSYSTEMS.get(self.result_type or "", self.result_type)
+
+    @cached_property
+    def location_target(self) -> str | None:
+        """The ``Location.target`` of this result's findings (see ``_Parser._location``)."""
+        if self.k8s_resource:  # the cluster is the target, even when it has no name
+            return self.target
+        # legacy reports name no artefact: the result Target is all there is
+        return self.target or self.stripped_target or None
+
+    @cached_property
     def is_lang(self) -> bool:
         if self.result_class is not None:
             return self.result_class == "lang-pkgs"
@@ -166,6 +198,10 @@ class _Parser:
         self.gaps: list[Gap] = []
         self.tool_version: str | None = None
         self.generated_at: datetime | None = None
+        # NOTE: equal frozen values are shared, not rebuilt per finding (50k findings repeat
+        # the same locations and CVSS entries); each constructor call costs about 1 µs.
+        self._locations: dict[tuple[Any, ...], Location] = {}
+        self._ratings_of: dict[tuple[Any, ...], tuple[Cvss, ...]] = {}
 
     def parse(self, doc: Any) -> Report:
         target: str | None = None
@@ -269,8 +305,12 @@ class _Parser:
             ("Licenses", self._license),
         ):
             items = r.opt(result, key, list, where, default=[])
-            for i, item in enumerate(r.each(items, f"{where}.{key}")):
-                self._add(parse(item, f"{where}.{key}[{i}]", scope, None))
+            at = f"{where}.{key}"
+            append = self.findings.append  # NOTE: no method call per finding (50k findings)
+            for i, item in enumerate(r.each(items, at)):
+                finding = parse(item, f"{at}[{i}]", scope, None)
+                if finding is not None:
+                    append(finding)
         modified = r.opt(result, "ExperimentalModifiedFindings", list, where, default=[])
         for i, item in enumerate(r.each(modified, f"{where}.ExperimentalModifiedFindings")):
             self._add(self._modified(item, f"{where}.ExperimentalModifiedFindings[{i}]", scope))
@@ -325,31 +365,39 @@ class _Parser:
         value = item.get(key)
         if value is None:
             return []
-        if type(value) is list and all(type(v) is str for v in value):
-            return value  # NOTE: the usual case, checked without building a path (large reports)
+        if type(value) is list and _ONLY_STR.issuperset(map(type, value)):
+            return value  # NOTE: the usual case, checked in C without building a path (large reports)
         return self.r.each(self.r.opt(item, key, list, where, default=[]), f"{where}.{key}", str)
 
     def _location(self, scope: _Scope, path: str | None, start: int | None = None,
                   end: int | None = None, resource: str | None = None) -> Location:
-        if scope.k8s_resource:  # the cluster is the target, even when it has no name
+        if scope.k8s_resource:
             resource = f"{scope.k8s_resource} {resource}" if resource else scope.k8s_resource
-            target = scope.target
-        else:  # legacy reports name no artefact: the result Target is all there is
-            target = scope.target or strip_digest(scope.result_target) or None
         if path and scope.root and not path.startswith("/"):
             path = posixpath.join(scope.root, path)
-        return Location(path=path or None, start_line=start, end_line=end, target=target, resource=resource)
+        key = (path or None, start, end, scope.location_target, resource)
+        location = self._locations.get(key)
+        if location is None:
+            location = self._locations[key] = Location(*key)
+        return location
 
     def _vulnerability(self, item: dict[str, Any], where: str, scope: _Scope,
                        suppression: Suppression | None) -> Finding:
         r = self.r
-        vid = r.need(item, "VulnerabilityID", str, where)
-        severity, word = self._severity(item, where)
-        pkg_name = r.need(item, "PkgName", str, where)
-        installed = r.opt(item, "InstalledVersion", str, where)
-        fixed = [v.strip() for v in r.opt(item, "FixedVersion", str, where, default="").split(",")]
+        # NOTE: the usual item is read with one type check for all its strings (50k findings);
+        # otherwise the Reader reads them one by one, and names the first wrong one.
+        vid, word, pkg_name = needed = list(map(item.get, _VULN_NEEDED))
+        severity = _SEVERITIES.get(word) if _ONLY_STR.issuperset(map(type, needed)) else None
+        if severity is None:
+            vid = r.need(item, "VulnerabilityID", str, where)
+            severity, word = self._severity(item, where)
+            pkg_name = r.need(item, "PkgName", str, where)
+        texts = list(map(item.get, _VULN_TEXTS))
+        if not _STR_OR_NULL.issuperset(map(type, texts)):
+            self._wrong_vulnerability(item, where)
+        installed, fixed_text, status, pkg_path, title, description, primary_url = texts
+        fixed = [v.strip() for v in fixed_text.split(",")] if fixed_text else []
         fixed = [v for v in fixed if v]
-        status = r.opt(item, "Status", str, where)
         if status is not None and status not in _VULN_STATUSES:
             r.warn(f"{where}.Status: unknown vulnerability status {status!r}, kept as is")
         if status == "fixed" and not fixed:
@@ -360,15 +408,14 @@ class _Parser:
                 "the vulnerability data source says this package is not affected (Status not_affected)",
             )
         identifier = r.opt(item, "PkgIdentifier", dict, where, default={})
-        pkg_path = r.opt(item, "PkgPath", str, where)
-        title = r.opt(item, "Title", str, where) or f"{vid} in {pkg_name}"
+        title = title or f"{vid} in {pkg_name}"
         return Finding(
             tool=TOOL,
             tool_version=self.tool_version,
             kind=Kind.VULNERABILITY,
             rule_id=vid,
             title=_one_line(title),
-            message=r.opt(item, "Description", str, where, default=""),
+            message="" if description is None else description,
             severity=severity,
             tool_severity=word,
             location=self._location(scope, pkg_path or (scope.result_target if scope.is_lang else None)),
@@ -381,39 +428,71 @@ class _Parser:
             ),
             fix=FixState.AVAILABLE if fixed else FixState.NONE,
             status=status,
-            identifiers=dedupe(
-                [vid, *self._strings(item, "VendorIDs", where), *self._strings(item, "CweIDs", where)]
-            ),
+            identifiers=_unique([vid, *self._strings(item, "VendorIDs", where), *self._strings(item, "CweIDs", where)]),
             cvss=self._cvss(item, where),
-            links=dedupe([r.opt(item, "PrimaryURL", str, where), *self._strings(item, "References", where)]),
+            links=_unique([primary_url, *self._strings(item, "References", where)]),
             suppression=suppression,
             fingerprint=_fingerprint(Kind.VULNERABILITY, vid, scope, pkg_path, pkg_name, installed),
             raw=item,
         )
+
+    def _wrong_vulnerability(self, item: dict[str, Any], where: str) -> None:
+        """Raise the error reading a vulnerability property by property names first."""
+        r = self.r
+        for key in _VULN_TEXTS[:3]:  # InstalledVersion, FixedVersion, Status
+            r.opt(item, key, str, where)
+        r.opt(item, "PkgIdentifier", dict, where)
+        for key in _VULN_TEXTS[3:6]:  # PkgPath, Title, Description
+            r.opt(item, key, str, where)
+        self._strings(item, "VendorIDs", where)
+        self._strings(item, "CweIDs", where)
+        self._cvss(item, where)
+        r.opt(item, "PrimaryURL", str, where)
+        raise AssertionError("unreachable: one of the properties above has the wrong type")
 
     def _cvss(self, item: dict[str, Any], where: str) -> tuple[Cvss, ...]:
         r = self.r
         by_source = r.opt(item, "CVSS", dict, where, default={})
         preferred = r.opt(item, "SeveritySource", str, where)
         # The source Trivy took the severity from is the most authoritative for this finding.
-        order = sorted(by_source, key=lambda s: s != preferred)
+        order: Any = by_source
+        if preferred in by_source and next(iter(by_source)) != preferred:
+            order = sorted(by_source, key=lambda s: s != preferred)
         ratings: list[Cvss] = []
         for src in order:
             entry = by_source[src]
-            if type(entry) is not dict:
-                r.obj(entry, f"{where}.CVSS.{src}")
-            for score_key, vector_key, version in _CVSS_KEYS:
-                score = entry.get(score_key)
-                vector = entry.get(vector_key)
-                if score is None and vector is None:
-                    continue  # NOTE: most sources rate one or two CVSS versions of three
-                if not ((score is None or type(score) is float) and (vector is None or type(vector) is str)):
-                    at = f"{where}.CVSS.{src}"  # an integer score, or an error to name
-                    score = r.opt(entry, score_key, float, at)
-                    vector = r.opt(entry, vector_key, str, at)
-                if score is not None or vector:
-                    ratings.append(Cvss(None if score is None else float(score), vector or None, version, src))
+            if type(entry) is dict:
+                # NOTE: one source's ratings are read once per distinct entry, not per finding:
+                # 50k findings share a few thousand (source, scores, vectors) entries.
+                try:
+                    # The value types too: a JSON true equals 1.0 as a key but is an error.
+                    key = (src, *entry.items(), *map(type, entry.values()))
+                    ratings.extend(self._ratings_of[key])
+                    continue
+                except KeyError:
+                    start = len(ratings)
+                    self._source_ratings(entry, src, where, ratings)
+                    self._ratings_of[key] = tuple(ratings[start:])
+                    continue
+                except TypeError:  # a list or an object among the values: read it and fail there
+                    pass
+            self._source_ratings(r.obj(entry, f"{where}.CVSS.{src}"), src, where, ratings)
         return tuple(ratings)
+
+    def _source_ratings(self, entry: dict[str, Any], src: str, where: str, ratings: list[Cvss]) -> None:
+        """Append one source's ratings (``{"V3Score": 7.5, "V3Vector": ...}``) to ``ratings``."""
+        r = self.r
+        for score_key, vector_key, version in _CVSS_KEYS:
+            score = entry.get(score_key)
+            vector = entry.get(vector_key)
+            if score is None and vector is None:
+                continue  # NOTE: most sources rate one or two CVSS versions of three
+            if not ((score is None or type(score) is float) and (vector is None or type(vector) is str)):
+                at = f"{where}.CVSS.{src}"  # an integer score, or an error to name
+                score = r.opt(entry, score_key, float, at)
+                vector = r.opt(entry, vector_key, str, at)
+            if score is not None or vector:
+                ratings.append(Cvss(None if score is None else float(score), vector or None, version, src))
 
     def _misconfiguration(self, item: dict[str, Any], where: str, scope: _Scope,
                           suppression: Suppression | None) -> Finding | None:
@@ -512,14 +591,19 @@ class _Parser:
 
 
 def _fingerprint(kind: Kind, rule: str, scope: _Scope, *parts: object) -> str:
-    # The cluster name identifies a k8s object; an ArtifactName may be a temporary checkout path.
-    cluster = scope.target if scope.k8s_resource else None
-    result_target = strip_digest(scope.result_target)
-    return fingerprint(TOOL, kind.value, rule, cluster, scope.k8s_resource, result_target, *parts)
+    return fingerprint(TOOL, kind.value, rule, scope.fingerprint_scope, *parts)
+
+
+def _unique(items: list[str | None]) -> tuple[str, ...]:
+    """``dedupe`` for values already checked to be strings or ``None``."""
+    out = dict.fromkeys(items)
+    out.pop("", None)
+    out.pop(None, None)
+    return tuple(out)  # type: ignore[arg-type]
 
 
 def _ecosystem(scope: _Scope) -> str | None:
-    return _ECOSYSTEMS.get(scope.result_type or "", scope.result_type)
+    return scope.ecosystem
 
 
 def _one_line(text: str) -> str:

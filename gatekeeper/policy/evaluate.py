@@ -29,12 +29,16 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import replace
 
-from gatekeeper.baseline import Baseline, apply_baseline
+from typing import TYPE_CHECKING
+
 from gatekeeper.model import Finding, FixState, Kind, Report, Severity
 from gatekeeper.policy.exceptions import ExceptionLedger
 from gatekeeper.policy.model import Action, Policy, Rule, SeverityOverride, Thresholds
 from gatekeeper.policy.select import categories_of
 from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key, status_of
+
+if TYPE_CHECKING:
+    from gatekeeper.baseline import Baseline
 
 _ACTION_OUTCOME = {
     Action.FAIL: Outcome.FAIL,
@@ -56,8 +60,37 @@ def rate(finding: Finding, policy: Policy, categories: frozenset[str]) -> tuple[
     return severity, override
 
 
-def _thresholds(f: Finding, severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None) -> Decision:
-    """Decide by thresholds; ``by`` names the rule, or ``None`` for the top-level settings."""
+_TOP_LEVEL = Thresholds()
+"""A rule's thresholds when no rule selects the finding: all from the top-level settings."""
+
+Memo = dict[tuple[object, ...], Decision]
+"""Decisions by thresholds already taken in one evaluation, by what they depend on."""
+
+
+def _thresholds(
+    f: Finding, severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None, memo: Memo | None = None
+) -> Decision:
+    """Decide by thresholds; ``by`` names the rule, or ``None`` for the top-level settings.
+
+    With a ``memo``, equal inputs share one (frozen) ``Decision``.
+    """
+    # NOTE: per distinct (thresholds, severity, fix, CVSS score), not per finding: 50k findings
+    # of one report come to a few hundred decisions, and their strings are built once.
+    unfixed = f.kind is Kind.VULNERABILITY and f.fix is FixState.NONE
+    score = f.cvss_score
+    key = (id(t), by, severity, rated, unfixed, f.status if unfixed else None, score)
+    decided = memo.get(key) if memo is not None else None
+    if decided is None:
+        decided = _decide_by_thresholds(severity, rated, t, policy, by, unfixed, f.status, score)
+        if memo is not None:
+            memo[key] = decided
+    return decided
+
+
+def _decide_by_thresholds(
+    severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None, unfixed: bool,
+    status: str | None, score: float | None,
+) -> Decision:
     d = policy.defaults
 
     def pick(name: str) -> object:
@@ -67,12 +100,11 @@ def _thresholds(f: Finding, severity: Severity, rated: str, t: Thresholds, polic
     def decision(outcome: Outcome, reason: str, setting: str) -> Decision:
         return Decision(outcome, reason, by or setting, severity)
 
-    if pick("ignore_unfixed") and f.kind is Kind.VULNERABILITY and f.fix is FixState.NONE:
-        status = f" (status {f.status})" if f.status else ""
-        return decision(Outcome.IGNORE, f"no fix available{status}", "ignore_unfixed")
+    if pick("ignore_unfixed") and unfixed:
+        why = f" (status {status})" if status else ""
+        return decision(Outcome.IGNORE, f"no fix available{why}", "ignore_unfixed")
     fail_on, warn_on = pick("fail_on"), pick("warn_on")
     fail_cvss, warn_cvss = pick("fail_on_cvss"), pick("warn_on_cvss")
-    score = f.cvss_score
     assert isinstance(fail_on, Severity)
     if severity >= fail_on:
         return decision(Outcome.FAIL, f"severity {rated} >= fail_on {fail_on.label}", "fail_on")
@@ -88,19 +120,19 @@ def _thresholds(f: Finding, severity: Severity, rated: str, t: Thresholds, polic
     return decision(Outcome.PASS, f"severity {rated} < fail_on {fail_on.label}", "fail_on")
 
 
-def _by_rule(f: Finding, severity: Severity, rated: str, rule: Rule, policy: Policy) -> Decision:
+def _by_rule(f: Finding, severity: Severity, rated: str, rule: Rule, policy: Policy, memo: Memo | None = None) -> Decision:
     by = f"rule {rule.id} ({rule.origin})"
     if rule.action is not None:
         why = f": {rule.description}" if rule.description else ""
         d = Decision(_ACTION_OUTCOME[rule.action], f"rule {rule.id} says {rule.action.value}{why}", by, severity)
     else:
-        d = _thresholds(f, severity, rated, rule.thresholds, policy, by)
+        d = _thresholds(f, severity, rated, rule.thresholds, policy, by, memo)
         d = replace(d, reason=f"{d.reason} (rule {rule.id})")
     return d
 
 
 def _decide(
-    f: Finding, policy: Policy, categories: frozenset[str], ledger: ExceptionLedger | None
+    f: Finding, policy: Policy, categories: frozenset[str], ledger: ExceptionLedger | None, memo: Memo | None = None
 ) -> tuple[Decision, Rule | None]:
     severity, override = rate(f, policy, categories)
     if override is not None:
@@ -127,19 +159,19 @@ def _decide(
         if rule.warn_only:
             # A rule being rolled out only previews: it never takes a finding from the rules
             # after it, so it can add warnings but never weaken the gate.
-            d = _by_rule(f, severity, rated, rule, policy)
+            d = _by_rule(f, severity, rated, rule, policy, memo)
             if preview is None and d.outcome in (Outcome.FAIL, Outcome.APPROVE):
                 would = "fail" if d.outcome is Outcome.FAIL else "need approval"
                 preview = replace(d, outcome=Outcome.WARN, reason=f"{d.reason}; rule in warn mode, would {would}")
             continue
-        decided = _by_rule(f, severity, rated, rule, policy), rule
+        decided = _by_rule(f, severity, rated, rule, policy, memo), rule
         break
     if decided is None:
         if f.kind is Kind.SECRET:
             outcome = _ACTION_OUTCOME[policy.secrets]
             decided = Decision(outcome, f"a secret was found (secrets: {policy.secrets.value})", "secrets", severity), None
         else:
-            decided = _thresholds(f, severity, rated, Thresholds(), policy, None), None
+            decided = _thresholds(f, severity, rated, _TOP_LEVEL, policy, None, memo), None
     if preview is not None and decided[0].outcome in (Outcome.PASS, Outcome.IGNORE):
         return replace(preview, reason=f"{preview.reason} (otherwise: {decided[0].reason})"), None
     return decided
@@ -235,12 +267,17 @@ def evaluate(
     reports = tuple(reports)
     ledger = ExceptionLedger(policy, today or datetime.date.today())
     decided = []
+    memo: Memo = {}
     for r in reports:
         for f in r.findings:
-            d, rule = _decide(f, policy, categories_of(f, r), ledger)
+            d, rule = _decide(f, policy, categories_of(f, r), ledger, memo)
             decided.append((Evaluated(f, d), rule))
     results = _apply_budgets(correlate_reports(decided, reports))
-    results, known = apply_baseline(results, baseline, policy.baseline_known_until, ledger.today)
+    known: list[str] = []
+    if baseline is not None:  # NOTE: imported only when given: a small gate starts faster
+        from gatekeeper.baseline import apply_baseline
+
+        results, known = apply_baseline(results, baseline, policy.baseline_known_until, ledger.today)
     results.sort(key=sort_key)
     problems = missing_reports(reports, policy)
     notices: list[str] = [*policy.notices, *ledger.notices(), *known]

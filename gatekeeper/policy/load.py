@@ -14,13 +14,26 @@ from typing import Any
 from gatekeeper.policy.build import layer
 from gatekeeper.policy.environments import apply_environment
 from gatekeeper.policy.errors import KEY, Mark, PolicyError, Problems
-from gatekeeper.policy.extends import load_chain
 from gatekeeper.policy.layers import Layer, merge
 from gatekeeper.policy.model import Policy
-from gatekeeper.policy.schema import schema, validate
-from gatekeeper.policy.yamlfile import parse_yaml
 
 __all__ = ["KEY", "Mark", "PolicyError", "load_policy", "parse_yaml", "policy_from_data", "schema", "validate"]
+
+# NOTE: reading a policy file needs YAML, the JSON Schema and difflib (about 10 ms of imports);
+# a gate with the built-in policy needs none of them, so they are imported on first use.
+_LAZY = {
+    "schema": "gatekeeper.policy.schema",
+    "validate": "gatekeeper.policy.schema",
+    "parse_yaml": "gatekeeper.policy.yamlfile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def to_policy(merged: Layer, name: str, env: str | None = None) -> Policy:
@@ -50,6 +63,8 @@ def policy_from_data(data: dict[str, Any], name: str, env: str | None = None) ->
 
 def load_layers(path: str | Path) -> Layer:
     """The file and every base it extends, merged (environments not yet applied)."""
+    from gatekeeper.policy.extends import load_chain
+
     layers = load_chain(Path(path), str(path))
     return reduce(merge, layers)
 

@@ -189,6 +189,15 @@ def _is_dockerfile(path: str | None) -> bool:
     return name.startswith(("dockerfile", "containerfile")) or name.endswith((".dockerfile", ".containerfile"))
 
 
+# NOTE: shared, not built per finding (50k findings); frozensets cannot change.
+_SECRETS = frozenset({"secrets"})
+_DEPENDENCIES = frozenset({"dependencies"})
+_IMAGE_DEPENDENCIES = frozenset({"dependencies", "image"})
+_DOCKERFILE = frozenset({"dockerfile"})
+_IAC = frozenset({"iac"})
+_SAST = frozenset({"sast"})
+
+
 def categories_of(finding: Finding, report: Report | None = None) -> frozenset[str]:
     """The report categories a finding belongs to, for ``category:`` selections and ``required:``.
 
@@ -198,13 +207,13 @@ def categories_of(finding: Finding, report: Report | None = None) -> frozenset[s
     """
     kind = finding.kind
     if kind is Kind.SECRET:
-        return frozenset({"secrets"})
-    if kind in (Kind.VULNERABILITY, Kind.LICENSE):
+        return _SECRETS
+    if kind is Kind.VULNERABILITY or kind is Kind.LICENSE:
         image = report is not None and "image" in report.categories
-        return frozenset({"dependencies", "image"} if image else {"dependencies"})
+        return _IMAGE_DEPENDENCIES if image else _DEPENDENCIES
     dockerfile = finding.tool == "hadolint" or _is_dockerfile(finding.location.path)
     if kind is Kind.MISCONFIGURATION:
-        return frozenset({"dockerfile"} if dockerfile else {"iac"})
+        return _DOCKERFILE if dockerfile else _IAC
     if kind is Kind.LINT and dockerfile:
-        return frozenset({"dockerfile"})
-    return frozenset({"sast"})
+        return _DOCKERFILE
+    return _SAST

@@ -101,8 +101,9 @@ class ConsoleFormat:
         )
         lines = [f"... and {len(rest):,} more to act on ({what}):"]
         by_tool: dict[str, Counter[Severity]] = {}
-        for e in rest:
-            by_tool.setdefault(e.finding.tool, Counter())[e.decision.severity] += 1
+        # NOTE: pairs counted in C, then split (thousands of findings to act on)
+        for (tool, severity), n in Counter([(e.finding.tool, e.decision.severity) for e in rest]).items():
+            by_tool.setdefault(tool, Counter())[severity] = n
         ranked = sorted(by_tool.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
         for tool, counts in ranked[:10]:
             detail = ", ".join(f"{s.label} {counts[s]:,}" for s in _SEVERITIES if counts[s])

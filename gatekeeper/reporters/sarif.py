@@ -142,10 +142,10 @@ class SarifFormat:
         self.max_runs = max_runs
         self.max_results = max_results
         self.max_gzip_bytes = max_gzip_bytes
+        self._uris: dict[str, str] = {}
+        """``artifactLocation`` URIs by location text: thousands of results share a few files."""
 
     def format(self, verdict: Verdict) -> str:
-        import gzip
-
         by_tool: dict[str, list[Evaluated]] = {}
         for r in verdict.reports:
             by_tool.setdefault(r.tool, [])
@@ -161,7 +161,7 @@ class SarifFormat:
             # The only floats in a log: CVSS scores (``properties.gatekeeper.cvss``).
             text = dumps(log, (e.finding.cvss_score for items in kept.values() for e in items))
             del log
-            if len(gzip.compress(text.encode("utf-8"), 6)) <= self.max_gzip_bytes:
+            if self._gzip_fits(text.encode("utf-8")):
                 return text
             every = sorted((e for items in kept.values() for e in items), key=sort_key)
             if not every:
@@ -169,6 +169,21 @@ class SarifFormat:
             # Drop the least severe quarter of what is left, then measure again.
             keep = set(map(id, every[: len(every) * 3 // 4]))
             kept = {t: [e for e in items if id(e) in keep] for t, items in kept.items()}
+
+    def _gzip_fits(self, data: bytes) -> bool:
+        """Whether ``data`` gzipped (level 6) is within ``max_gzip_bytes``."""
+        import zlib
+
+        # NOTE: deflate never grows data by more than 5 bytes per 16 KB block plus the gzip
+        # header and trailer, so a log this small fits without compressing it at all.
+        if len(data) + len(data) // 1000 + 64 <= self.max_gzip_bytes:
+            return True
+        # Level 1 is about twice as fast as level 6 (0.2 s against 0.36 s for 80 MB of SARIF)
+        # and its output is never 10% larger in practice: well under the limit, that answers.
+        # Near the limit the exact level-6 size decides, as before.
+        if len(zlib.compress(data, 1, 31)) <= self.max_gzip_bytes * 9 // 10:
+            return True
+        return len(zlib.compress(data, 6, 31)) <= self.max_gzip_bytes
 
     def log_data(self, verdict: Verdict) -> dict[str, Any]:
         """The log as plain data (what ``format`` writes)."""
@@ -352,7 +367,10 @@ class SarifFormat:
         resource = loc.resource
         if f.package is not None and not resource:
             resource = f"{f.package.name}@{f.package.version}" if f.package.version else f.package.name
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(bounded(uri, 2000), self.root)}}
+        encoded = self._uris.get(uri)
+        if encoded is None:
+            encoded = self._uris[uri] = _uri(bounded(uri, 2000), self.root)
+        physical: dict[str, Any] = {"artifactLocation": {"uri": encoded}}
         if loc.start_line:
             physical["region"] = {"endLine": max(loc.end_line or loc.start_line, loc.start_line), "startLine": loc.start_line}
         location: dict[str, Any] = {}
