@@ -515,12 +515,15 @@ def main(argv: list[str] | None = None) -> Any:
     # collector would walk that growing heap again and again for nothing (it was a third
     # of a large report's CPU time, bench/README.md). Reference counting still frees
     # everything as usual; the few cycles a run makes live until it exits anyway.
-    enabled = gc.isenabled()
+    # Called as the program (argv None) the process ends right after the run, so the
+    # collector stays off: turned back on, its first pass would walk the whole heap of a
+    # large report for nothing. Called from another program (tests), it is restored.
+    enabled = gc.isenabled() and argv is not None
     gc.disable()
     try:
         _run(argv)
     finally:
-        if enabled:  # the CLI may run inside another program (tests)
+        if enabled:
             gc.enable()
 
 
