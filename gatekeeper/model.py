@@ -12,8 +12,55 @@ import datetime
 import enum
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
+
+
+class _Factory:
+    """The default of a field with a ``default_factory`` in a :func:`fast_init` signature."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
+def fast_init(cls: type) -> type:
+    """Give a frozen, slotted dataclass an ``__init__`` that stores fields through their
+    slots, with the same signature and defaults as the one ``@dataclass`` wrote.
+
+    NOTE: a frozen dataclass's own ``__init__`` stores each field by
+    ``object.__setattr__(self, name, value)`` (the class's ``__setattr__`` refuses); a
+    slot descriptor's ``__set__``, looked up once here, is a third faster: 2.1 -> 1.4 µs
+    per ``Finding``, which adapters build 50,000 times for a large report. The class stays
+    frozen (its ``__setattr__`` and ``__delattr__`` still raise ``FrozenInstanceError``),
+    and ``fields``, ``replace``, equality and hashing are the dataclass's.
+    """
+    assert "__post_init__" not in cls.__dict__ and "__slots__" in cls.__dict__
+    namespace: dict[str, Any] = {"_FACTORY": _FACTORY}
+    params: list[str] = []
+    body: list[str] = []
+    for f in fields(cls):
+        assert f.init, f"{cls.__name__}.{f.name}: fast_init needs every field in __init__"
+        name = f.name
+        namespace[f"_set_{name}"] = cls.__dict__[name].__set__
+        if f.default is not MISSING:
+            namespace[f"_default_{name}"] = f.default
+            params.append(f"{name}=_default_{name}")
+        elif f.default_factory is not MISSING:
+            namespace[f"_factory_{name}"] = f.default_factory
+            params.append(f"{name}=_FACTORY")
+            body.append(f" if {name} is _FACTORY: {name} = _factory_{name}()")
+        else:
+            params.append(name)
+        body.append(f" _set_{name}(self, {name})")
+    exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body), namespace)  # noqa: S102
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
 
 
 class Severity(enum.IntEnum):
@@ -113,6 +160,7 @@ class Location:
         return " ".join(parts) or "-"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Package:
     """An affected software package."""
@@ -153,6 +201,7 @@ class Suppression:
     """The reason given, when there is one."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem reported by one tool, in the common model."""

@@ -10,7 +10,7 @@ import enum
 from collections import Counter
 from dataclasses import dataclass, field
 
-from gatekeeper.model import Finding, Report, Severity
+from gatekeeper.model import Finding, Report, Severity, fast_init
 
 
 class Outcome(str, enum.Enum):
@@ -60,6 +60,7 @@ class Decision:
     """The severity the policy used (after overrides; unknown rated as the policy says)."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Evaluated:
     """A finding with its decision."""

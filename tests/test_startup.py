@@ -38,6 +38,11 @@ HEAVY = (
     "difflib",
     "tempfile",
     "importlib.resources",
+    # The SonarQube client, without a --sonar-* option.
+    "gatekeeper.sources.sonarqube",
+    # SonarQube's readers: only its sniffing is needed to recognise other reports.
+    "gatekeeper.adapters.sonarqube.issues",
+    "gatekeeper.adapters.sonarqube.hotspots",
 )
 
 _PROBE = """
@@ -91,3 +96,36 @@ def test_lazy_policy_names_still_importable() -> None:
     from gatekeeper.policy import load
 
     assert callable(load.schema) and callable(load.validate) and callable(load.parse_yaml)
+
+
+def test_sonar_options_import_the_client(tmp_path: Path) -> None:
+    modules = _modules_after(tmp_path, "check", "--no-color", str(SMALL), "--sonar-project", "key")
+    assert "gatekeeper.sources.sonarqube" in modules
+
+
+def test_sonar_option_without_url_is_still_a_usage_error() -> None:
+    from gatekeeper.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(SMALL), "--sonar-branch", "dev"])
+    assert exit_info.value.code == 2
+
+
+def test_escaping_patterns_compile_on_first_use() -> None:
+    from gatekeeper.reporters import escape
+
+    assert escape.terminal("plain") == "plain"
+    assert escape.terminal("a\x1b[31mb") == "a\\x1b[31mb"
+    assert escape.terminal("bidi\u202e") == "bidi\\u202e"
+
+
+def test_program_exit_keeps_code_and_output(tmp_path: Path) -> None:
+    # cli.main, run as the program, leaves through os._exit: output flushed, code kept.
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekeeper", "check", "--no-color", str(SMALL)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "", "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 1 and proc.stdout.rstrip().endswith("violate the policy."), proc.stderr

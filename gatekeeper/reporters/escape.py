@@ -26,22 +26,43 @@ except ImportError:  # pragma: no cover - a dependency; json writes the same byt
 
 ELLIPSIS = "…"
 
+
+class _Lazy:
+    """A regular expression compiled on its first use.
+
+    NOTE: these character classes span much of Unicode; compiling all six at import took
+    5 ms of a small gate's start-up, which needs at most ``terminal`` (bench/README.md).
+    """
+
+    __slots__ = ("_compiled", "_source")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: re.Pattern[str] | None = None
+
+    def sub(self, repl: Any, text: str) -> str:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self._source)
+        return compiled.sub(repl, text)
+
+
 # C0 and C1 control characters except tab; includes ESC (\x1b) and CSI (\x9b), DEL, and
 # the Unicode line separators and bidirectional overrides ("Trojan Source", CVE-2021-42574).
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = _Lazy(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # The same but newline: what json_inert escapes (json leaves only C1 and the rest raw).
-_RAW_IN_JSON = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_RAW_IN_JSON = _Lazy(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # Same as _CONTROL, but tab too: for one-line media (Markdown table cells, annotations).
-_CONTROL_OR_TAB = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_OR_TAB = _Lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # NOTE: XML 1.0 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
 # [#x10000-#x10FFFF] (https://www.w3.org/TR/xml/#charsets); lone surrogates can come
 # from surrogateescape-decoded input.
-_XML_ILLEGAL = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XML_ILLEGAL = _Lazy(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # NOTE: CommonMark lets any ASCII punctuation be backslash-escaped
 # (https://spec.commonmark.org/0.31.2/#backslash-escapes); these are the ones that start
 # emphasis, links, images, code, headings, lists, tables, strikethrough or HTML.
-_COMMAND_LINE = re.compile(r"(^|[\r\n])(?=[ \t]*::)")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
+_COMMAND_LINE = _Lazy(r"(^|[\r\n])(?=[ \t]*::)")
+_MARKDOWN_SPECIAL = _Lazy(r"([\\`*_{}\[\]()#+\-.!|~>:])")
 
 
 def _shown(match: re.Match[str]) -> str:
@@ -60,7 +81,10 @@ def bounded(text: str | None, limit: int) -> str:
 
 def terminal(text: str | None, limit: int = 300) -> str:
     """One line of text safe to print on a terminal: controls shown as ``\\xNN``, bounded."""
-    return _CONTROL.sub(_shown, bounded(text, limit))
+    text = bounded(text, limit)
+    # NOTE: every character _CONTROL matches is unprintable (Cc, Zl, Zp, Cf), so printable
+    # text, the usual case, skips the pass (and a small gate the pattern's compilation).
+    return text if text.isprintable() else _CONTROL.sub(_shown, text)
 
 
 def one_line(text: str | None, limit: int = 300) -> str:
