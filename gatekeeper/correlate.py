@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from gatekeeper.model import Finding, Kind, Report
-from gatekeeper.policy.select import is_pypi, normalise_path
+from gatekeeper.policy.categories import is_pypi, normalise_path
 from gatekeeper.verdict import Evaluated
 
 T = TypeVar("T")

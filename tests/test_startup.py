@@ -43,6 +43,12 @@ HEAVY = (
     # SonarQube's readers: only its sniffing is needed to recognise other reports.
     "gatekeeper.adapters.sonarqube.issues",
     "gatekeeper.adapters.sonarqube.hotspots",
+    # Building a policy from layers, and the selectors of rules: the built-in policy is
+    # ``Policy()`` and categorising findings needs only ``policy.categories``.
+    "gatekeeper.policy.build",
+    "gatekeeper.policy.layers",
+    "gatekeeper.policy.environments",
+    "gatekeeper.policy.select",
 )
 
 _PROBE = """
@@ -129,3 +135,25 @@ def test_program_exit_keeps_code_and_output(tmp_path: Path) -> None:
         env={"PATH": "", "NO_COLOR": "1"},
     )
     assert proc.returncode == 1 and proc.stdout.rstrip().endswith("violate the policy."), proc.stderr
+
+
+def test_built_in_policy_is_the_empty_layer() -> None:
+    from gatekeeper.policy.layers import Layer
+    from gatekeeper.policy.load import resolve_policy, to_policy
+    from gatekeeper.policy.model import Policy
+
+    built = to_policy(Layer(source="built-in default"), "built-in default")
+    assert resolve_policy(None) == built == Policy() and repr(resolve_policy(None)) == repr(built)
+    assert resolve_policy(None, "prod") == to_policy(Layer(source="built-in default"), "built-in default", "prod")
+
+
+def test_select_still_exports_the_category_helpers() -> None:
+    from gatekeeper.policy import categories, select
+
+    for name in ("CATEGORIES", "PYPI_NAMES", "categories_of", "is_pypi", "normalise_path"):
+        assert getattr(select, name) is getattr(categories, name)
+
+
+def test_env_or_policy_file_builds_the_policy(tmp_path: Path) -> None:
+    modules = _modules_after(tmp_path, "check", "--no-color", str(SMALL), "--env", "prod")
+    assert {"gatekeeper.policy.layers", "gatekeeper.policy.environments"} <= modules

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from gatekeeper.model import Finding, FixState, Kind, Report, Severity
 from gatekeeper.policy.exceptions import ExceptionLedger
 from gatekeeper.policy.model import Action, Policy, Rule, SeverityOverride, Thresholds
-from gatekeeper.policy.select import categories_of
+from gatekeeper.policy.categories import categories_of
 from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key, status_of
 
 if TYPE_CHECKING:

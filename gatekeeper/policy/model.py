@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gatekeeper.model import Severity
-from gatekeeper.policy.select import Selector
+
+if TYPE_CHECKING:
+    from gatekeeper.policy.select import Selector
 
 
 class Action(str, enum.Enum):

@@ -8,31 +8,16 @@ paths accept ``*``, ``?``, ``[...]`` and ``**`` (any number of directories).
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gatekeeper.model import Finding, FixState, Kind, Report, Severity
+from gatekeeper.model import Finding, FixState, Kind, Severity
+from gatekeeper.policy.categories import CATEGORIES, PYPI_NAMES, categories_of, is_pypi, normalise_path
 
-CATEGORIES = ("secrets", "dependencies", "image", "iac", "dockerfile", "sast")
+__all__ = ["CATEGORIES", "PYPI_NAMES", "Selector", "VersionMatch", "categories_of", "glob_regex", "is_pypi", "normalise_path"]
 
-# NOTE: Trivy names Python lock files by their tool; the adapter maps them to pypi,
-# but a finding from another source may still carry the raw type.
-PYPI_NAMES = frozenset({"pypi", "pip", "pipenv", "poetry", "uv", "python-pkg", "python"})
 _OPERATORS = ("<", ">", "=", "!", "~")
-
-
-def is_pypi(ecosystem: str | None) -> bool:
-    return (ecosystem or "").lower() in PYPI_NAMES
-
-
-def normalise_path(path: str) -> str:
-    """``./src/a.py`` and ``/src/a.py`` -> ``src/a.py``, so globs are written once."""
-    path = path.replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return path.lstrip("/")
 
 
 @lru_cache(maxsize=1024)
@@ -182,38 +167,3 @@ class Selector:
             if not any(fnmatch.fnmatchcase(name, _canonical_name(p, pkg.ecosystem)) for p in self.packages):
                 return False
         return self.version is None or self.version.matches(pkg.version, pkg.ecosystem)
-
-
-def _is_dockerfile(path: str | None) -> bool:
-    name = posixpath.basename(normalise_path(path or "")).lower()
-    return name.startswith(("dockerfile", "containerfile")) or name.endswith((".dockerfile", ".containerfile"))
-
-
-# NOTE: shared, not built per finding (50k findings); frozensets cannot change.
-_SECRETS = frozenset({"secrets"})
-_DEPENDENCIES = frozenset({"dependencies"})
-_IMAGE_DEPENDENCIES = frozenset({"dependencies", "image"})
-_DOCKERFILE = frozenset({"dockerfile"})
-_IAC = frozenset({"iac"})
-_SAST = frozenset({"sast"})
-
-
-def categories_of(finding: Finding, report: Report | None = None) -> frozenset[str]:
-    """The report categories a finding belongs to, for ``category:`` selections and ``required:``.
-
-    Secrets are ``secrets``; vulnerable packages ``dependencies`` (and ``image`` when the report
-    scanned an image); misconfigurations ``iac`` (``dockerfile`` when in a Dockerfile); code
-    issues, hotspots and non-Dockerfile lint ``sast``.
-    """
-    kind = finding.kind
-    if kind is Kind.SECRET:
-        return _SECRETS
-    if kind is Kind.VULNERABILITY or kind is Kind.LICENSE:
-        image = report is not None and "image" in report.categories
-        return _IMAGE_DEPENDENCIES if image else _DEPENDENCIES
-    dockerfile = finding.tool == "hadolint" or _is_dockerfile(finding.location.path)
-    if kind is Kind.MISCONFIGURATION:
-        return _DOCKERFILE if dockerfile else _IAC
-    if kind is Kind.LINT and dockerfile:
-        return _DOCKERFILE
-    return _SAST
