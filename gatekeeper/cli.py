@@ -126,8 +126,7 @@ def check(
         raise click.UsageError("no report given (pass report files, a directory, - for standard input, or --sonar-url)")
     if list(reports).count("-") > 1:
         raise click.UsageError("standard input (-) can be read only once")
-    if [sarif_path, json_path, markdown_path, junit_path, html_path].count("-") > 1:
-        raise click.UsageError("only one output can go to standard output (-)")
+    outputs = gate_outputs(sarif_path, colour, max_listed, json_path, markdown_path, junit_path, html_path, annotations, explain)
     try:
         policy = resolve_policy(policy_path, env)
     except PolicyError as e:
@@ -141,10 +140,6 @@ def check(
         except (SourceError, AdapterError) as e:
             raise GateError(f"{e}; the gate was not evaluated") from None
 
-    outputs = GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed)
-    outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
-    outputs.annotations = annotations
-    outputs.explain = explain
     outputs.github = github_outputs
     outputs.approval = approval
     if baseline_path or record_path:
@@ -152,6 +147,27 @@ def check(
 
         gate_inputs(outputs, policy_path, env, fmt, baseline_path, approval_path, record_path)
     finish(loaded, policy, outputs)
+
+
+def gate_outputs(
+    sarif_path: str | None,
+    colour: bool | None,
+    max_listed: int,
+    json_path: str | None,
+    markdown_path: str | None,
+    junit_path: str | None,
+    html_path: str | None,
+    annotations: bool | None,
+    explain: bool,
+) -> GateOutputs:
+    """The outputs of check's output options, which every gate command shares."""
+    if [sarif_path, json_path, markdown_path, junit_path, html_path].count("-") > 1:
+        raise click.UsageError("only one output can go to standard output (-)")
+    outputs = GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed)
+    outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
+    outputs.annotations = annotations
+    outputs.explain = explain
+    return outputs
 
 
 def load_reports(reports: tuple[str, ...], fmt: str | None) -> list[Any]:
@@ -358,8 +374,7 @@ def scan(
     from gatekeeper.scanners import ScannerConfigError, load_scanner_config
     from gatekeeper.sources.docker_runner import Progress, ScanSettings, collect
 
-    if [sarif_path, json_path, markdown_path, junit_path, html_path].count("-") > 1:
-        raise click.UsageError("only one output can go to standard output (-)")
+    outputs = gate_outputs(sarif_path, colour, max_listed, json_path, markdown_path, junit_path, html_path, annotations, explain)
     try:
         available = load_scanner_config(config_path)
         policy = resolve_policy(policy_path, env)
@@ -394,10 +409,6 @@ def scan(
         raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(chosen)} scanners failed; the gate was not evaluated")
     if not outcomes:
         raise GateError("no scanner produced a report (every one was skipped); the gate was not evaluated")
-    outputs = GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed)
-    outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
-    outputs.annotations = annotations
-    outputs.explain = explain
     finish([o.report for o in outcomes], policy, outputs)
 
 
