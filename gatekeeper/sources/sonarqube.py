@@ -421,26 +421,14 @@ def _rule_slices(client: SonarQubeClient, params: Mapping[str, str], total: int)
 
 def _join(slices: list[dict[str, Any]], total: int, key: str, where: str) -> dict[str, Any]:
     """Slices of one search -> one complete answer holding exactly ``total`` items."""
-    items: dict[str, Any] = {}
-    extras: dict[str, dict[str, Any]] = {"components": {}, "rules": {}}
-    for part in slices:
-        for item in part.get(key, []):
-            items.setdefault(item["key"], item)
-        for name, seen in extras.items():
-            for entry in part.get(name, []):
-                seen.setdefault(entry["key"], entry)
-    if len(items) != total:
+    from gatekeeper.adapters.sonarqube.paging import combine
+
+    joined = combine(slices, key)
+    if len(joined[key]) != total:
         raise SonarQubeError(
-            f"{where}: the narrower queries hold {len(items)} distinct {key} but the server counted {total}: "
+            f"{where}: the narrower queries hold {len(joined[key])} distinct {key} but the server counted {total}: "
             "the project changed while it was read; run again"
         )
-    joined: dict[str, Any] = {
-        "paging": {"pageIndex": 1, "pageSize": total, "total": total},
-        key: list(items.values()),
-        "components": list(extras["components"].values()),
-    }
-    if extras["rules"]:
-        joined["rules"] = list(extras["rules"].values())
     return joined
 
 

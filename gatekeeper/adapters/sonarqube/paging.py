@@ -32,26 +32,43 @@ def merge_pages(pages: Sequence[Mapping[str, Any]], source: str = "SonarQube API
     if not pages:
         raise reader.fail("", "no pages to merge")
     key = "issues" if "issues" in reader.obj(pages[0], "pages[0]") else "hotspots"
-    items: dict[str, dict[str, Any]] = {}
-    extras: dict[str, dict[str, dict[str, Any]]] = {"components": {}, "rules": {}}
     totals: set[int] = set()
     for n, page in enumerate(pages):
         where = f"pages[{n}]"
         reader.obj(page, where)
         for i, item in enumerate(reader.each(reader.need(page, key, list, where), f"{where}.{key}")):
-            items.setdefault(reader.need(item, "key", str, f"{where}.{key}[{i}]"), item)
-        for name, seen in extras.items():
+            reader.need(item, "key", str, f"{where}.{key}[{i}]")
+        for name in ("components", "rules"):
             for i, entry in enumerate(reader.each(reader.opt(page, name, list, where, []), f"{where}.{name}")):
-                seen.setdefault(reader.need(entry, "key", str, f"{where}.{name}[{i}]"), entry)
+                reader.need(entry, "key", str, f"{where}.{name}[{i}]")
         paging = reader.need(page, "paging", dict, where)
         totals.add(reader.need(paging, "total", int, f"{where}.paging"))
     if len(totals) > 1:
         raise reader.fail("", f"the pages disagree on the total ({sorted(totals)}): the project changed while fetched")
     total = totals.pop()
-    if total != len(items):
-        raise reader.fail("", f"the pages hold {len(items)} distinct {key} but the server counts {total}")
+    merged = combine(pages, key)
+    if total != len(merged[key]):
+        raise reader.fail("", f"the pages hold {len(merged[key])} distinct {key} but the server counts {total}")
+    return merged
+
+
+def combine(parts: Sequence[Mapping[str, Any]], key: str) -> dict[str, Any]:
+    """Checked responses of one search (its pages, or narrower queries) -> one response.
+
+    Items, and the components and rules they name, each once by key (the first seen wins);
+    ``paging.total`` is the number of items. The caller checks that number against the
+    server's count.
+    """
+    items: dict[str, Any] = {}
+    extras: dict[str, dict[str, Any]] = {"components": {}, "rules": {}}
+    for part in parts:
+        for item in part.get(key) or []:
+            items.setdefault(item["key"], item)
+        for name, seen in extras.items():
+            for entry in part.get(name) or []:
+                seen.setdefault(entry["key"], entry)
     merged: dict[str, Any] = {
-        "paging": {"pageIndex": 1, "pageSize": total, "total": total},
+        "paging": {"pageIndex": 1, "pageSize": len(items), "total": len(items)},
         key: list(items.values()),
         "components": list(extras["components"].values()),
     }
