@@ -123,10 +123,6 @@ class Selector:
     severities: tuple[Severity, ...] = ()
     fix: tuple[FixState, ...] = ()
 
-    @property
-    def empty(self) -> bool:
-        return self == Selector()
-
     def matches(self, finding: Finding, categories: frozenset[str], severity: Severity) -> bool:
         """True when every key selects the finding (``severity`` is the one the policy uses)."""
         f = finding

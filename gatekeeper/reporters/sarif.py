@@ -30,7 +30,6 @@ out in a ``toolExecutionNotifications`` entry and ``properties.gatekeeper.omitte
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -184,10 +183,6 @@ class SarifFormat:
         if len(zlib.compress(data, 1, 31)) <= self.max_gzip_bytes * 9 // 10:
             return True
         return len(zlib.compress(data, 6, 31)) <= self.max_gzip_bytes
-
-    def log_data(self, verdict: Verdict) -> dict[str, Any]:
-        """The log as plain data (what ``format`` writes)."""
-        return json.loads(self.format(verdict))  # type: ignore[no-any-return]
 
     def _log(self, verdict: Verdict, kept: dict[str, list[Evaluated]], total: dict[str, int], omitted_tools: list[str]) -> Any:
         import sarif_om as om
@@ -389,8 +384,3 @@ def stable_fingerprint(f: Finding, root: str | None = None) -> str:
     pkg = f.package
     path = relative(loc.path, root) if loc.path else None
     return fingerprint(f.tool, f.rule_id, path, loc.resource, pkg and pkg.name, pkg and pkg.version, loc.start_line)
-
-
-def runs_of(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """The runs of a SARIF log (helper for tests and consumers)."""
-    return data.get("runs", [])  # type: ignore[no-any-return]
