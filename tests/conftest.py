@@ -8,6 +8,7 @@ elsewhere has no such folder, so those tests skip there; CI sets
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,19 @@ def _no_ambient_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     GITHUB_OUTPUT / GITHUB_STEP_SUMMARY must never receive test output."""
     for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GATEKEEPER_ENV", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI (``GATEKEEPER_REQUIRE_SHARED=1``, set by ``.ci/run``) a skipped test fails.
+
+    A skip hides a broken feature behind a missing tool; ``.ci/run`` installs everything the
+    suite needs, so whatever still skips there is a failure to look at, whatever its reason
+    (a ``skipif``, a ``pytest.skip`` in a test or fixture, an empty parameter set).
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("GATEKEEPER_REQUIRE_SHARED") and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI (GATEKEEPER_REQUIRE_SHARED=1), which counts as a failure: {reason}"

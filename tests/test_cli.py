@@ -211,3 +211,21 @@ def test_output_files_get_ordinary_permissions(tmp_path: Path) -> None:
     )
     assert r.returncode == 1, r.stderr
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_skip_fails_under_ci(tmp_path: Path) -> None:
+    """.ci/run sets GATEKEEPER_REQUIRE_SHARED=1: there a skipped test is a failure (tests/conftest.py)."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(
+        "import pytest\n"
+        "def test_skips():\n    pytest.skip('a tool is missing')\n"
+        "@pytest.mark.skipif(True, reason='another')\ndef test_skipif():\n    pass\n"
+        "def test_passes():\n    pass\n"
+    )
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest", str(probe)]
+    ci = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "GATEKEEPER_REQUIRE_SHARED": "1"})
+    assert ci.returncode == 1, ci.stdout
+    assert "1 failed, 1 passed, 1 error" in ci.stdout
+    local = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "GATEKEEPER_REQUIRE_SHARED"})
+    assert local.returncode == 0, local.stdout
+    assert "1 passed, 2 skipped" in local.stdout
