@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from functools import reduce
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gatekeeper.policy.errors import KEY, Mark, PolicyError, Problems
 from gatekeeper.policy.model import Policy
