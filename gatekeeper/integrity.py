@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import datetime
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gatekeeper.model import Report
+from gatekeeper.model import Report, strip_digest
 
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 """How far in the future a report's time may be before it is a problem."""
-_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]+")
 
 
 class ProblemKind(str, enum.Enum):
@@ -100,7 +98,7 @@ def duplicate_reports(reports: Iterable[Report]) -> list[IntegrityProblem]:
             # An image rebuilt under the same name has a new digest: still the same target.
             # NOTE: the scan kind counts: `trivy fs` (secrets, IaC) and `trivy config` (IaC)
             # over one folder are two different scans, not a stale copy of one.
-            target = _DIGEST.sub("", report.target)
+            target = strip_digest(report.target)
             kind = ",".join(sorted(report.categories))
             groups.setdefault(("target", report.tool, target, kind), []).append(report.source)
     problems: list[IntegrityProblem] = []

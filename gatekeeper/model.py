@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
@@ -263,6 +264,15 @@ def fingerprint(*parts: object) -> str:
     """
     text = "\x1f".join(["" if p is None else p if type(p) is str else str(p) for p in parts])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]+")
+
+
+def strip_digest(text: str | None) -> str | None:
+    """``repo/app@sha256:ab.. (alpine 3.18)`` -> ``repo/app (alpine 3.18)``: an image rebuilt
+    under the same name is the same target, though its digest changes with every build."""
+    return _DIGEST.sub("", text) if text else text
 
 
 def dedupe(items: object) -> tuple[str, ...]:

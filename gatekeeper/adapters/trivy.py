@@ -39,7 +39,6 @@ Decisions:
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 from datetime import datetime
@@ -59,6 +58,7 @@ from gatekeeper.model import (
     Suppression,
     dedupe,
     fingerprint,
+    strip_digest,
 )
 
 TOOL = "trivy"
@@ -95,13 +95,7 @@ _VULN_NEEDED = ("VulnerabilityID", "Severity", "PkgName")
 _VULN_TEXTS = ("InstalledVersion", "FixedVersion", "Status", "PkgPath", "Title", "Description", "PrimaryURL")
 _STR_OR_NULL = frozenset({str, type(None)})
 _ONLY_STR = frozenset({str})
-_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]+")
 _REDACTED = "[REDACTED]"
-
-
-def strip_digest(text: str | None) -> str | None:
-    """``repo/app@sha256:ab.. (alpine 3.18)`` -> ``repo/app (alpine 3.18)``: digests change per build."""
-    return _DIGEST.sub("", text) if text else text
 
 
 def _scan_root(kind: str | None, name: str | None) -> str | None:
