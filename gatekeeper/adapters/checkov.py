@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gatekeeper.adapters.interface import Adapter, Reader
+from gatekeeper.adapters.interface import REDACTED, Adapter, Reader
 from gatekeeper.model import (
     FixState,
     Finding,
@@ -47,7 +47,6 @@ from gatekeeper.model import (
 )
 
 TOOL = "checkov"
-REDACTED = "[REDACTED]"
 
 _SUMMARY_KEYS = frozenset(
     {"passed", "failed", "skipped", "parsing_errors", "parsingerrors",

@@ -28,10 +28,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gatekeeper.adapters.interface import Adapter, Reader
+from gatekeeper.adapters.interface import Adapter, Reader, redacted
 from gatekeeper.model import FixState, Finding, Kind, Location, Report, Severity, fingerprint
 
-REDACTED = "[REDACTED]"
 
 _V8_SECRET_KEYS = frozenset({"Secret", "Match", "Line", "Fragment"})
 # NOTE: keys of report.Finding that the JSON reporter prints (Link and Fragment only
@@ -144,7 +143,7 @@ def _read_v8(reader: Reader, item: dict[str, Any], where: str) -> Finding:
         commit=commit,
         own_fingerprint=own,
         link=link,
-        raw=_redacted(item, redact),
+        raw=redacted(item, redact),
     )
 
 
@@ -171,7 +170,7 @@ def _read_v7(reader: Reader, item: dict[str, Any], where: str) -> Finding:
         # fingerprint; the secret itself is never used to tell them apart.
         own_fingerprint=_gitleaks_fingerprint(commit, path, rule, line),
         link=link,
-        raw=_redacted(item, _V7_SECRET_KEYS),
+        raw=redacted(item, _V7_SECRET_KEYS),
     )
 
 
@@ -210,7 +209,3 @@ def _finding(
         fingerprint=fingerprint("gitleaks", own_fingerprint),
         raw=raw,
     )
-
-
-def _redacted(item: dict[str, Any], keys: frozenset[str] | set[str]) -> dict[str, Any]:
-    return {k: (REDACTED if k in keys else v) for k, v in item.items()}

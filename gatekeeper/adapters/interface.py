@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, ClassVar
 
 from gatekeeper.model import Report
@@ -95,7 +95,7 @@ class Reader:
             ok = True
         if not ok:
             expected = " or ".join(self._TYPE_WORDS.get(t, t.__name__) for t in types_t)
-            raise self.fail(where, f"expected {expected}, got {_describe(value)}")
+            raise self.fail(where, f"expected {expected}, got {describe(value)}")
         return value
 
     def need(self, obj: Mapping[str, Any], key: str, types: type | tuple[type, ...], where: str = "") -> Any:
@@ -170,7 +170,17 @@ class Reader:
 _MISSING: Any = object()
 
 
-def _describe(value: Any) -> str:
+REDACTED = "[REDACTED]"
+"""What replaces a secret value in a finding's raw item."""
+
+
+def redacted(item: Mapping[str, Any], keys: Collection[str]) -> dict[str, Any]:
+    """A copy of ``item`` with the values of ``keys`` replaced by ``REDACTED``."""
+    return {k: (REDACTED if k in keys else v) for k, v in item.items()}
+
+
+def describe(value: Any) -> str:
+    """A JSON value's type in words, for messages: ``null``, ``a string``, ``a list`` ..."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -44,7 +44,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from gatekeeper.adapters.interface import Adapter, Reader
+from gatekeeper.adapters.interface import REDACTED, Adapter, Reader
 from gatekeeper.model import (
     Finding,
     Gap,
@@ -57,7 +57,6 @@ from gatekeeper.model import (
     fingerprint,
 )
 
-REDACTED = "[REDACTED]"
 _LEVELS = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW,
            "none": Severity.INFO}
 _CANONICAL = {"trivy": "trivy", "gitleaks": "gitleaks", "hadolint": "hadolint",

@@ -44,7 +44,7 @@ from functools import cached_property
 from datetime import datetime
 from typing import Any
 
-from gatekeeper.adapters.interface import Adapter, Reader
+from gatekeeper.adapters.interface import Adapter, Reader, describe, redacted
 from gatekeeper.model import (
     Cvss,
     Finding,
@@ -95,7 +95,6 @@ _VULN_NEEDED = ("VulnerabilityID", "Severity", "PkgName")
 _VULN_TEXTS = ("InstalledVersion", "FixedVersion", "Status", "PkgPath", "Title", "Description", "PrimaryURL")
 _STR_OR_NULL = frozenset({str, type(None)})
 _ONLY_STR = frozenset({str})
-_REDACTED = "[REDACTED]"
 
 
 def _scan_root(kind: str | None, name: str | None) -> str | None:
@@ -206,7 +205,7 @@ class _Parser:
         elif isinstance(doc, dict):
             target = self._object(doc)
         else:
-            raise self.r.fail("", f"expected a Trivy JSON report (an object or a list), got {_word(doc)}")
+            raise self.r.fail("", f"expected a Trivy JSON report (an object or a list), got {describe(doc)}")
         return Report(
             source=self.source,
             tool=TOOL,
@@ -552,7 +551,7 @@ class _Parser:
             location=self._location(scope, scope.result_target, start, r.opt(item, "EndLine", int, where)),
             suppression=suppression,
             fingerprint=_fingerprint(Kind.SECRET, rule, scope, start),
-            raw={k: (_REDACTED if k in ("Match", "Code") else v) for k, v in item.items()},
+            raw=redacted(item, ("Match", "Code")),
         )
 
     def _license(self, item: dict[str, Any], where: str, scope: _Scope,
@@ -603,13 +602,3 @@ def _ecosystem(scope: _Scope) -> str | None:
 def _one_line(text: str) -> str:
     first = text.strip().splitlines()[0] if text.strip() else text
     return first.strip()
-
-
-def _word(value: Any) -> str:
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return type(value).__name__
