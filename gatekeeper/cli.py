@@ -282,13 +282,18 @@ def write_reports(verdict: Any, outputs: GateOutputs) -> None:
     if outputs.sarif:
         from gatekeeper.reporters.sarif import SarifFormat
 
-        output.write_file(outputs.sarif, SarifFormat(root=root).format(verdict))
+        sarif = SarifFormat(root=root)
+        output.write_report(outputs.sarif, lambda sink: sarif.write(verdict, sink))
     for name, path in outputs.reports.items():
         if path:
             # NOTE: imported only for a report to write: the registry loads every formatter.
             from gatekeeper.reporters import FORMATTERS, OutputFormat
 
-            output.write_file(path, FORMATTERS[OutputFormat(name)]().format(verdict))
+            formatter: Any = FORMATTERS[OutputFormat(name)]()
+            if hasattr(formatter, "write"):  # NOTE: written piece by piece (large JSON reports)
+                output.write_report(path, lambda sink: formatter.write(verdict, sink))
+            else:
+                output.write_file(path, formatter.format(verdict))
     if outputs.record is not None:
         from gatekeeper.record import record_document
 

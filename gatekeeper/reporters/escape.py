@@ -14,15 +14,8 @@ a megabyte-long message) and shows control characters instead of emitting them::
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable
 from typing import Any
-
-try:
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - a dependency; json writes the same bytes, slower
-    _orjson = None  # type: ignore[assignment]
 
 ELLIPSIS = "…"
 
@@ -155,24 +148,3 @@ def json_inert(text: str) -> str:
 
 def _escaped(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
-
-
-def json_text(data: Any, floats: Iterable[float | None] = ()) -> str:
-    """``data`` as JSON indented by 2, made inert (``json_inert``), with a final newline.
-
-    NOTE: byte for byte what ``json.dumps(data, indent=2, ensure_ascii=False)`` writes, in a
-    tenth of the time through orjson (the standard library indents in Python). orjson
-    writes some floats differently (``1e16``, not ``1e+16``; ``null`` for NaN) and refuses
-    what ``json`` writes (integers beyond 64 bits, lone surrogates, non-string keys), so
-    the caller names every float in ``data`` and the standard library writes any document
-    with a float outside the range both write alike, or one that orjson refuses.
-    """
-    text = None
-    if _orjson is not None and all(x is None or x == 0 or 1e-4 <= abs(x) < 1e16 for x in floats):
-        try:
-            text = _orjson.dumps(data, option=_orjson.OPT_INDENT_2).decode("utf-8")
-        except _orjson.JSONEncodeError:
-            text = None
-    if text is None:
-        text = json.dumps(data, indent=2, ensure_ascii=False)
-    return json_inert(text) + "\n"

@@ -26,14 +26,19 @@ bounded (a megabyte-long message is cut, ending with an ellipsis).
 
 from __future__ import annotations
 
+import io
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatekeeper import __version__
 from gatekeeper.model import Finding, Severity
 from gatekeeper.reporters.console import summary_line
-from gatekeeper.reporters.escape import bounded, json_text
+from gatekeeper.reporters.escape import bounded
+from gatekeeper.reporters.jsonstream import Streamed, pieces
 from gatekeeper.verdict import Evaluated, Outcome, Verdict
+
+if TYPE_CHECKING:
+    from gatekeeper.output import Sink
 
 SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = "https://github.com/gatekeeper/gatekeeper/schemas/report-1.json"
@@ -47,12 +52,23 @@ class JsonFormat:
     """The whole verdict as JSON for other tools."""
 
     def format(self, verdict: Verdict) -> str:
-        # The only floats in the document: CVSS scores.
-        floats = (c.score for e in verdict.results for f in (e.finding, *e.also) for c in f.cvss)
-        return json_text(self.data(verdict), floats)
+        from gatekeeper.output import Sink
+
+        buffer = io.BytesIO()
+        sink = Sink(buffer)
+        try:
+            self.write(verdict, sink)
+        finally:
+            sink.close()
+        return buffer.getvalue().decode("utf-8")
+
+    def write(self, verdict: Verdict, sink: Sink) -> None:
+        """Write the document into ``sink`` piece by piece (see ``reporters.jsonstream``)."""
+        for piece in pieces(self.data(verdict)):
+            sink.write(piece)
 
     def data(self, verdict: Verdict) -> dict[str, Any]:
-        """The document as plain data."""
+        """The document as plain data, its findings a ``Streamed`` list."""
         by_tool = verdict.by_tool_and_severity()
         for r in verdict.reports:
             by_tool.setdefault(r.tool, Counter())
@@ -103,8 +119,13 @@ class JsonFormat:
                 }
                 for x in verdict.exceptions
             ],
-            "findings": [finding_data(e) for e in verdict.results],
+            # The only floats in the document: CVSS scores.
+            "findings": Streamed(verdict.results, finding_data, floats=_scores),
         }
+
+
+def _scores(e: Evaluated) -> list[float | None]:
+    return [c.score for f in (e.finding, *e.also) for c in f.cvss]
 
 
 def finding_data(e: Evaluated) -> dict[str, Any]:

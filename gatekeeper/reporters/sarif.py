@@ -30,16 +30,20 @@ out in a ``toolExecutionNotifications`` entry and ``properties.gatekeeper.omitte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from typing import Any
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gatekeeper import __version__
 from gatekeeper.model import Finding, Severity, fingerprint
 from gatekeeper.reporters.console import summary_line
-from gatekeeper.reporters.escape import bounded, json_text
+from gatekeeper.reporters.escape import bounded
+from gatekeeper.reporters.jsonstream import Streamed, pieces
 from gatekeeper.verdict import Evaluated, Outcome, Verdict, sort_key
+
+if TYPE_CHECKING:
+    from gatekeeper.output import Sink
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "gatekeeper/v1"
@@ -120,12 +124,6 @@ def _uri(path: str, root: str | None = None) -> str:
     return quote(relative(path, root), safe="/@!$&'()*+,;=-._~")
 
 
-def dumps(data: Any, floats: Iterable[float] = ()) -> str:
-    """JSON text with every control character escaped (json leaves C1 and U+2028 raw);
-    ``floats``: every float in ``data`` (see ``escape.json_text``)."""
-    return json_text(data, floats)
-
-
 class SarifFormat:
     """SARIF 2.1.0 log of every finding with its verdict, within GitHub's limits."""
 
@@ -145,58 +143,64 @@ class SarifFormat:
         """``artifactLocation`` URIs by location text: thousands of results share a few files."""
 
     def format(self, verdict: Verdict) -> str:
+        from gatekeeper.output import Sink
+
+        buffer = io.BytesIO()
+        sink = Sink(buffer)
+        try:
+            self.write(verdict, sink)
+        finally:
+            sink.close()
+        return buffer.getvalue().decode("utf-8")
+
+    def write(self, verdict: Verdict, sink: Sink) -> None:
+        """Write the log into ``sink`` piece by piece (see ``reporters.jsonstream``)."""
         by_tool: dict[str, list[Evaluated]] = {}
         for r in verdict.reports:
             by_tool.setdefault(r.tool, [])
         for e in verdict.results:
             by_tool.setdefault(e.finding.tool, []).append(e)
         total = {tool: len(items) for tool, items in by_tool.items()}
-        # NOTE: more tools than runs allowed: keep the tools with the worst findings.
-        ranked = sorted(by_tool, key=lambda t: (min((sort_key(e) for e in by_tool[t]), default=(9,)), t))
+        # NOTE: more tools than runs allowed: keep the tools with the worst findings
+        # (verdict.results is sorted by sort_key, so each tool's worst comes first).
+        ranked = sorted(by_tool, key=lambda t: (sort_key(by_tool[t][0]) if by_tool[t] else (9,), t))
         omitted_tools = sorted(ranked[self.max_runs :])
         kept = {t: by_tool[t][: self.max_results] for t in ranked[: self.max_runs]}
+        sink.measure_gzip = True
         while True:
-            log = self._log(verdict, kept, total, omitted_tools)
-            # The only floats in a log: CVSS scores (``properties.gatekeeper.cvss``).
-            text = dumps(log, (e.finding.cvss_score for items in kept.values() for e in items))
-            del log
-            if self._gzip_fits(text.encode("utf-8")):
-                return text
+            for piece in pieces(self._log(verdict, kept, total, omitted_tools)):
+                sink.write(piece)
+            sink.close()
+            if self._gzip_fits(sink):
+                return
             every = sorted((e for items in kept.values() for e in items), key=sort_key)
             if not every:
-                return text
+                return
             # Drop the least severe quarter of what is left, then measure again.
             keep = set(map(id, every[: len(every) * 3 // 4]))
             kept = {t: [e for e in items if id(e) in keep] for t, items in kept.items()}
+            sink.restart()
 
-    def _gzip_fits(self, data: bytes) -> bool:
-        """Whether ``data`` gzipped (level 6) is within ``max_gzip_bytes``."""
-        import zlib
-
+    def _gzip_fits(self, sink: Sink) -> bool:
+        """Whether what ``sink`` holds, gzipped (level 6), is within ``max_gzip_bytes``."""
         # NOTE: deflate never grows data by more than 5 bytes per 16 KB block plus the gzip
         # header and trailer, so a log this small fits without compressing it at all.
-        if len(data) + len(data) // 1000 + 64 <= self.max_gzip_bytes:
+        if sink.size + sink.size // 1000 + 64 <= self.max_gzip_bytes:
             return True
-        # Level 1 is about twice as fast as level 6 (0.2 s against 0.36 s for 80 MB of SARIF)
-        # and its output is never 10% larger in practice: well under the limit, that answers.
-        # Near the limit the exact level-6 size decides, as before.
-        if len(zlib.compress(data, 1, 31)) <= self.max_gzip_bytes * 9 // 10:
+        # The sink measured level 1 while writing (on another CPU): its output is never 10%
+        # larger than level 6's in practice, so well under the limit, that answers. Near the
+        # limit the exact level-6 size decides.
+        if sink.gzip_size <= self.max_gzip_bytes * 9 // 10:
             return True
-        return len(zlib.compress(data, 6, 31)) <= self.max_gzip_bytes
+        return sink.exact_gzip_size(6) <= self.max_gzip_bytes
 
     def _log(self, verdict: Verdict, kept: dict[str, list[Evaluated]], total: dict[str, int], omitted_tools: list[str]) -> Any:
         import sarif_om as om
 
         versions = {r.tool: r.tool_version for r in verdict.reports if r.tool_version}
-        # NOTE: GitHub rejects a result without a location (Sarif.Multitool GH1015); a
-        # finding with no file (pip-audit: a package) points at the report it came from.
-        origin = {id(f): r.target or r.source for r in verdict.reports for f in r.findings}
-        runs = [
-            self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools, origin)
-            for tool, items in sorted(kept.items())
-        ]
+        runs = [self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools) for tool, items in sorted(kept.items())]
         # The skeleton through sarif-om (empty rules and results keep their places), then
-        # the rules and results, already plain data, put in.
+        # the rules and results, streamed, put in.
         log = to_json_data(om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run for run, _, _ in runs]))
         for data, (_, rules, results) in zip(log["runs"], runs):
             data["tool"]["driver"]["rules"] = rules
@@ -212,21 +216,27 @@ class SarifFormat:
         version: str | None,
         verdict: Verdict,
         omitted_tools: list[str],
-        origin: dict[int, str],
-    ) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
-        rules: list[dict[str, Any]] = []
+    ) -> tuple[Any, Streamed, Streamed]:
         index: dict[str, int] = {}
         worst: dict[str, Severity] = {}
+        firsts: list[Finding] = []
         for e in items:
             rid = e.finding.rule_id
-            worst[rid] = max(worst.get(rid, Severity.UNKNOWN), e.decision.severity)
-        results = []
-        for e in items:
-            f = e.finding
-            if f.rule_id not in index:
-                index[f.rule_id] = len(rules)
-                rules.append(self._rule(f, worst[f.rule_id]))
-            results.append(self._result(e, index[f.rule_id], verdict, origin.get(id(f))))
+            severity = e.decision.severity
+            if rid not in index:
+                index[rid] = len(firsts)
+                firsts.append(e.finding)
+                worst[rid] = severity
+            elif severity > worst[rid]:
+                worst[rid] = severity
+        origins = _Origins(verdict)
+        rules = Streamed(firsts, lambda f: self._rule(f, worst[f.rule_id]))
+        results = Streamed(
+            items,
+            lambda e: self._result(e, index[e.finding.rule_id], verdict, origins),
+            # The only floats in a log: CVSS scores (``properties.gatekeeper.cvss``).
+            floats=lambda e: (e.finding.cvss_score,),
+        )
         # NOTE: GitHub wants a rules array even when a tool found nothing (Multitool GH1018).
         driver = om.ToolComponent(name=tool, version=version, rules=[])
         run = om.Run(
@@ -293,7 +303,7 @@ class SarifFormat:
         rule["shortDescription"] = {"text": bounded(f.title or f.rule_id, _TITLE_LIMIT)}
         return rule
 
-    def _result(self, e: Evaluated, rule_index: int, verdict: Verdict, origin: str | None) -> dict[str, Any]:
+    def _result(self, e: Evaluated, rule_index: int, verdict: Verdict, origins: _Origins) -> dict[str, Any]:
         """A ``result``, as sarif-om would write it (``level: warning`` is its default)."""
         f, d = e.finding, e.decision
         text = f.title if not f.message or f.message == f.title else f"{f.title}\n\n{f.message}"
@@ -325,7 +335,7 @@ class SarifFormat:
         level = LEVEL[d.outcome]
         if level != "warning":
             result["level"] = level
-        result["locations"] = [self._location(f, origin)]
+        result["locations"] = [self._location(f, origins)]
         result["partialFingerprints"] = {FINGERPRINT_KEY: stable_fingerprint(f, self.root)}
         result["properties"] = {"gatekeeper": gate}
         if f.rule_id is not None:
@@ -356,9 +366,9 @@ class SarifFormat:
         kind = "inSource" if f.suppression is not None and f.suppression.kind == "inSource" else "external"
         return [{"kind": kind, "justification": bounded(d.reason, _TITLE_LIMIT)}]
 
-    def _location(self, f: Finding, origin: str | None) -> dict[str, Any]:
+    def _location(self, f: Finding, origins: _Origins) -> dict[str, Any]:
         loc = f.location
-        uri = loc.path or loc.target or (origin if origin and origin != "<stdin>" else None) or "unknown"
+        uri = loc.path or loc.target or origins.of(f) or "unknown"
         resource = loc.resource
         if f.package is not None and not resource:
             resource = f"{f.package.name}@{f.package.version}" if f.package.version else f.package.name
@@ -373,6 +383,24 @@ class SarifFormat:
             location["logicalLocations"] = [{"fullyQualifiedName": bounded(resource, _TITLE_LIMIT)}]
         location["physicalLocation"] = physical
         return location
+
+
+class _Origins:
+    """The report each finding came from, for a finding with no file (built on first use).
+
+    NOTE: GitHub rejects a result without a location (Sarif.Multitool GH1015); a finding
+    with no file (pip-audit: a package) points at the report it came from.
+    """
+
+    def __init__(self, verdict: Verdict) -> None:
+        self._verdict = verdict
+        self._by_id: dict[int, str] | None = None
+
+    def of(self, f: Finding) -> str | None:
+        if self._by_id is None:
+            self._by_id = {id(g): r.target or r.source for r in self._verdict.reports for g in r.findings}
+        origin = self._by_id.get(id(f))
+        return origin if origin and origin != "<stdin>" else None
 
 
 def stable_fingerprint(f: Finding, root: str | None = None) -> str:

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gatekeeper.adapters import ReportFormatError, check_depth
-from gatekeeper.reporters.escape import json_inert, json_text
+from gatekeeper.reporters.escape import json_inert
+from gatekeeper.reporters.jsonstream import json_text
 from gatekeeper.sources.files import _decode, nested_deeper_than
 
 _TEXT = st.text(alphabet=st.sampled_from('ab[]{}"\\\n\u2028é/'), max_size=8)
