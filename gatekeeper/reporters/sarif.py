@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gatekeeper import __version__
-from gatekeeper.model import Finding, Severity, fingerprint
+from gatekeeper.model import Finding, Location, Severity, fingerprint
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import bounded
 from gatekeeper.reporters.jsonstream import Streamed, pieces
-from gatekeeper.verdict import Evaluated, Outcome, Verdict, sort_key
+from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key
 
 if TYPE_CHECKING:
     from gatekeeper.output import Sink
@@ -141,6 +141,10 @@ class SarifFormat:
         self.max_gzip_bytes = max_gzip_bytes
         self._uris: dict[str, str] = {}
         """``artifactLocation`` URIs by location text: thousands of results share a few files."""
+        self._locations: dict[Any, tuple[Location, dict[str, Any]]] = {}
+        """Result locations by Location (kept in the value, so that its id stays its own)."""
+        self._decided: dict[int, tuple[dict[str, Any], str, Decision]] = {}
+        """The decision's part of a result, by decision (kept, so that its id stays its own)."""
 
     def format(self, verdict: Verdict) -> str:
         from gatekeeper.output import Sink
@@ -285,18 +289,23 @@ class SarifFormat:
 
     def _rule(self, f: Finding, severity: Severity) -> dict[str, Any]:
         """A ``reportingDescriptor``, as sarif-om would write it."""
-        help_text = bounded(f.message or f.title, _TEXT_LIMIT)
-        if f.links:
-            help_text += "\n\n" + "\n".join(bounded(link, 500) for link in f.links[:10])
-        props: dict[str, Any] = {"tags": ["security", f.kind.value]}
+        description = f.message or f.title
+        help_text = bounded(description, _TEXT_LIMIT)
+        links = f.links
+        if links:
+            links = links[:10]
+            if max(map(len, links)) > 500:
+                links = tuple(bounded(link, 500) for link in links)
+            help_text += "\n\n" + "\n".join(links)
+        props: dict[str, Any] = {"tags": ["security", f.kind._value_]}
         if severity in SECURITY_SEVERITY:
             props["security-severity"] = SECURITY_SEVERITY[severity]
-        link = f.links[0] if f.links else ""
         rule: dict[str, Any] = {
             "id": f.rule_id,
-            "fullDescription": {"text": bounded(f.message or f.title or f.rule_id, _TEXT_LIMIT)},
+            "fullDescription": {"text": bounded(description or f.rule_id, _TEXT_LIMIT)},
             "help": {"text": help_text or f.rule_id},
         }
+        link = f.links[0] if f.links else ""
         if link.startswith(("http://", "https://")) and len(link) < 2000 and " " not in link:
             rule["helpUri"] = link
         rule["properties"] = props
@@ -306,50 +315,50 @@ class SarifFormat:
     def _result(self, e: Evaluated, rule_index: int, verdict: Verdict, origins: _Origins) -> dict[str, Any]:
         """A ``result``, as sarif-om would write it (``level: warning`` is its default)."""
         f, d = e.finding, e.decision
-        text = f.title if not f.message or f.message == f.title else f"{f.title}\n\n{f.message}"
-        gate: dict[str, Any] = {
-            "outcome": d.outcome.value,
-            "reason": bounded(d.reason, _TITLE_LIMIT),
-            "decidedBy": bounded(d.decided_by, _TITLE_LIMIT),
-            "severity": d.severity.label,
-            "toolSeverity": f.tool_severity,
-            "kind": f.kind.value,
-            "fix": f.fix.value,
-        }
+        # NOTE: 50k findings share a few hundred decisions (policy.evaluate's memo): the
+        # decision's part of each result is built once per decision, and copied.
+        decided = self._decided.get(id(d))
+        if decided is None:
+            head = {
+                "outcome": d.outcome.value,
+                "reason": bounded(d.reason, _TITLE_LIMIT),
+                "decidedBy": bounded(d.decided_by, _TITLE_LIMIT),
+                "severity": d.severity.label,
+            }
+            decided = self._decided[id(d)] = (head, LEVEL[d.outcome], d)
+        gate = decided[0].copy()
+        gate["toolSeverity"] = f.tool_severity
+        gate["kind"] = f.kind._value_  # NOTE: Enum.value is a slow descriptor
+        gate["fix"] = f.fix._value_
         if e.also:
             gate["seenBy"] = list(e.seen_by)
         if e.known:
             gate["known"] = True
         if f.identifiers:
             gate["identifiers"] = list(f.identifiers[:50])
-        if f.package is not None:
-            gate["package"] = {
-                "name": f.package.name,
-                "version": f.package.version,
-                "fixedVersions": list(f.package.fixed_versions[:20]),
-            }
+        pkg = f.package
+        if pkg is not None:
+            gate["package"] = {"name": pkg.name, "version": pkg.version, "fixedVersions": list(pkg.fixed_versions[:20])}
         score = f.cvss_score
         if score is not None:
             gate["cvss"] = score
+        text = f.title if not f.message or f.message == f.title else f"{f.title}\n\n{f.message}"
         result: dict[str, Any] = {"message": {"text": bounded(text or f.rule_id, _TEXT_LIMIT)}}
-        level = LEVEL[d.outcome]
+        level = decided[1]
         if level != "warning":
             result["level"] = level
         result["locations"] = [self._location(f, origins)]
-        result["partialFingerprints"] = {FINGERPRINT_KEY: stable_fingerprint(f, self.root)}
+        result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint or stable_fingerprint(f, self.root)}
         result["properties"] = {"gatekeeper": gate}
         if f.rule_id is not None:
             result["ruleId"] = f.rule_id
         result["ruleIndex"] = rule_index
-        suppressions = self._suppressions(e, verdict)
-        if suppressions is not None:
-            result["suppressions"] = suppressions
+        if d.outcome is Outcome.SUPPRESSED:
+            result["suppressions"] = self._suppressions(e, verdict)
         return result
 
-    def _suppressions(self, e: Evaluated, verdict: Verdict) -> list[dict[str, Any]] | None:
+    def _suppressions(self, e: Evaluated, verdict: Verdict) -> list[dict[str, Any]]:
         f, d = e.finding, e.decision
-        if d.outcome is not Outcome.SUPPRESSED:
-            return None
         if d.decided_by.startswith("exception"):
             # A policy exception: decided outside the code, accepted by the security team.
             props = None
@@ -368,21 +377,30 @@ class SarifFormat:
 
     def _location(self, f: Finding, origins: _Origins) -> dict[str, Any]:
         loc = f.location
+        pkg = f.package
+        # NOTE: adapters share Location objects, and findings of one package share its
+        # location: one dict, written once per result (orjson writes shared values alike).
+        key = (id(loc), pkg.name, pkg.version) if pkg is not None and not loc.resource else id(loc)
+        location = self._locations.get(key)
+        if location is not None and location[0] is loc:
+            return location[1]
         uri = loc.path or loc.target or origins.of(f) or "unknown"
         resource = loc.resource
-        if f.package is not None and not resource:
-            resource = f"{f.package.name}@{f.package.version}" if f.package.version else f.package.name
+        if pkg is not None and not resource:
+            resource = f"{pkg.name}@{pkg.version}" if pkg.version else pkg.name
         encoded = self._uris.get(uri)
         if encoded is None:
             encoded = self._uris[uri] = _uri(bounded(uri, 2000), self.root)
         physical: dict[str, Any] = {"artifactLocation": {"uri": encoded}}
         if loc.start_line:
             physical["region"] = {"endLine": max(loc.end_line or loc.start_line, loc.start_line), "startLine": loc.start_line}
-        location: dict[str, Any] = {}
+        data: dict[str, Any] = {}
         if resource:
-            location["logicalLocations"] = [{"fullyQualifiedName": bounded(resource, _TITLE_LIMIT)}]
-        location["physicalLocation"] = physical
-        return location
+            data["logicalLocations"] = [{"fullyQualifiedName": bounded(resource, _TITLE_LIMIT)}]
+        data["physicalLocation"] = physical
+        if loc.path or loc.target:  # NOTE: else the uri is the finding's report: not shared
+            self._locations[key] = (loc, data)
+        return data
 
 
 class _Origins:

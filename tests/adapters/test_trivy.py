@@ -673,3 +673,40 @@ def test_fixture_reports(path: Path | None):
         text = repr(report.findings) + repr([f.raw for f in report.findings])
         for value in filter(None, (line.strip() for line in planted.read_text().splitlines())):
             assert value not in text
+
+
+@pytest.mark.parametrize("path", [*sorted(REPORTS.glob("trivy*.json")), *corpus_params("trivy")])
+def test_fast_vulnerability_fingerprint_is_the_general_one(path: Path | None) -> None:
+    # The adapter hashes a vulnerability's fingerprint text itself (a large report's hot
+    # path); it must be what model.fingerprint makes of the same parts.
+    from gatekeeper.adapters.trivy import _Scope, _vulnerability_fingerprint
+    from gatekeeper.model import fingerprint
+
+    if path is None:
+        require_shared()
+        return
+    try:
+        report = TrivyAdapter().parse(json.loads(path.read_bytes()), str(path))
+    except ReportFormatError:
+        return  # refused files are the corpus test's business
+    checked = 0
+    for f in report.findings:
+        if f.kind is not Kind.VULNERABILITY or f.raw is None or "Finding" in f.raw:
+            continue
+        raw = f.raw
+        scope = _Scope(result_target="x", target=f.location.target)
+        parts = (raw.get("VulnerabilityID"), raw.get("PkgPath"), raw.get("PkgName"), raw.get("InstalledVersion"))
+        assert _vulnerability_fingerprint(parts[0], scope, *parts[1:]) == fingerprint(
+            "trivy", "vulnerability", parts[0], scope.fingerprint_scope, *parts[1:])
+        checked += 1
+    assert checked or not any(f.kind is Kind.VULNERABILITY for f in report.findings)
+
+
+def test_fast_vulnerability_fingerprint_with_missing_parts() -> None:
+    from gatekeeper.adapters.trivy import _Scope, _vulnerability_fingerprint
+    from gatekeeper.model import fingerprint
+
+    scope = _Scope(target="c", k8s_resource="ns/Pod/p", result_target="img@sha256:ab (alpine)")
+    for parts in [("CVE-1", None, "pkg", None), ("CVE-1", "", "pkg", ""), ("CVE-1", "/a\x1fb", "p\u00e9", "1.0")]:
+        assert _vulnerability_fingerprint(parts[0], scope, *parts[1:]) == fingerprint(
+            "trivy", "vulnerability", parts[0], scope.fingerprint_scope, *parts[1:])
