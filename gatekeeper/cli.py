@@ -175,20 +175,33 @@ def load_reports(reports: tuple[str, ...], fmt: str | None) -> list[Any]:
     from gatekeeper.adapters import AdapterError
     from gatekeeper.sources import SourceError, expand_paths, load_report
 
-    loaded = []
-    errors: list[str] = []
     try:
         names = list(expand_paths(reports))
     except SourceError as e:
         raise GateError(str(e)) from None
-    for name in names:
+    # NOTE: the largest file first, and only the last one read keeps its raw items in
+    # memory (the others' are read again if ever wanted: model.RawRef). The peak is then
+    # about the largest report decoded alone, plus the findings of the rest; and a single
+    # report is not freed just before the process exits (0.04 s for 50k findings).
+    order = sorted(range(len(names)), key=lambda i: -_size(names[i]))
+    loaded: dict[int, Any] = {}
+    errors: dict[int, str] = {}
+    for n, i in enumerate(order):
         try:
-            loaded.append(load_report(name, fmt))
+            loaded[i] = load_report(names[i], fmt, keep_raw=n == len(order) - 1)
         except (SourceError, AdapterError) as e:
-            errors.append(str(e))
+            errors[i] = str(e)
     if errors:
-        raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(names)} reports could not be read; the gate was not evaluated")
-    return loaded
+        listed = "\n".join(errors[i] for i in sorted(errors))
+        raise GateError(listed + f"\n{len(errors)} of {len(names)} reports could not be read; the gate was not evaluated")
+    return [loaded[i] for i in range(len(names))]
+
+
+def _size(name: str) -> int:
+    try:
+        return os.stat(name).st_size
+    except OSError:  # standard input, or unreadable (reading it says why)
+        return 0
 
 
 def read_approval(path: str) -> Any:

@@ -26,7 +26,7 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,12 +207,12 @@ def trivyignore(policy: Policy, reports: Iterable[Report] = (), today: datetime.
 def gitleaks_fingerprint(f: Finding) -> str | None:
     """gitleaks' own ``Fingerprint`` for a finding, as its ignore file wants it."""
     raw = f.raw or {}
-    own = raw.get("Fingerprint") if isinstance(raw, dict) else None
+    own = raw.get("Fingerprint") if isinstance(raw, Mapping) else None
     if isinstance(own, str) and own:
         return own
     if not (f.location.path and f.location.start_line):
         return None
-    commit = raw.get("Commit") if isinstance(raw, dict) else None
+    commit = raw.get("Commit") if isinstance(raw, Mapping) else None
     bare = f"{f.location.path}:{f.rule_id}:{f.location.start_line}"
     return f"{commit}:{bare}" if isinstance(commit, str) and commit else bare
 

@@ -12,7 +12,7 @@ import datetime
 import enum
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
@@ -254,6 +254,38 @@ class Finding:
             if score is not None and (best is None or score > best):
                 best = score
         return best
+
+
+class RawRef(Mapping[str, Any]):
+    """A finding's raw item that is not kept in memory: read again from its report on first use.
+
+    NOTE: every finding holding its raw item kept each decoded report alive to the end of
+    the gate (for six reports, twice the memory of the largest one decoded alone:
+    bench/README.md). A report file's findings share one loader, which reads and adapts the
+    file again the first time any of their items is wanted (``policy export`` wants
+    gitleaks' fingerprints) and refuses if the file changed meanwhile.
+    """
+
+    __slots__ = ("_index", "_items")
+
+    def __init__(self, items: Callable[[], Sequence[Mapping[str, Any] | None]], index: int) -> None:
+        self._items = items
+        self._index = index
+
+    def _item(self) -> Mapping[str, Any]:
+        return self._items()[self._index] or {}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._item()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._item())
+
+    def __len__(self) -> int:
+        return len(self._item())
+
+    def __repr__(self) -> str:
+        return f"<raw item {self._index} of {self._items!r}, read again when used>"
 
 
 def fingerprint(*parts: object) -> str:

@@ -113,7 +113,7 @@ class Sink:
             import threading
             import zlib
 
-            self._queue = queue.Queue(maxsize=8)  # at most 8 pieces (a few MB) waiting
+            self._queue = queue.Queue(maxsize=2)  # at most 2 pieces (a few MB) waiting
             self._compress = zlib.compressobj(1, zlib.DEFLATED, 31) if self.measure_gzip else None
             self._thread = threading.Thread(target=self._drain, name="gatekeeper-sink", daemon=True)
             # NOTE: each write and compress call returns to Python, and the thread waits for

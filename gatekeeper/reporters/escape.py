@@ -101,9 +101,12 @@ def markdown(text: str | None, limit: int = 300) -> str:
 
 def html(text: str | None, limit: int = 300) -> str:
     """Text for HTML element content or a quoted attribute value; controls shown."""
-    import html as _html
-
-    return _html.escape(_XML_ILLEGAL.sub(_shown, terminal(text, limit)), quote=True)
+    text = terminal(text, limit)
+    # NOTE: printable text holds nothing XML forbids (surrogates and U+FFFE/U+FFFF are not
+    # printable): the usual text skips the pass, 50k table rows of it in a large report.
+    if not text.isprintable():
+        text = _XML_ILLEGAL.sub(_shown, text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#x27;")
 
 
 def xml(text: str | None, limit: int = 300) -> str:

@@ -23,12 +23,17 @@ never run. The filter and sort can be preset in the URL: ``report.html#q=openssl
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from gatekeeper import __version__
 from gatekeeper.model import Severity
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import html as h
 from gatekeeper.verdict import ExceptionState, Outcome, Verdict
+
+if TYPE_CHECKING:
+    from gatekeeper.output import Sink
 
 _SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
 _FILL = {
@@ -132,6 +137,21 @@ class HtmlFormat:
     """A self-contained HTML page for people."""
 
     def format(self, verdict: Verdict) -> str:
+        return "".join(part + "\n" for part in self._parts(verdict))
+
+    def write(self, verdict: Verdict, sink: Sink) -> None:
+        """Write the page into ``sink`` a thousand lines at a time (a row per finding)."""
+        lines: list[str] = []
+        for part in self._parts(verdict):
+            lines.append(part)
+            if len(lines) == 1000:
+                sink.write(("\n".join(lines) + "\n").encode("utf-8"))
+                lines.clear()
+        if lines:
+            sink.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+    def _parts(self, verdict: Verdict) -> Iterator[str]:
+        """The page's lines."""
         csp = f"default-src 'none'; style-src {_csp_hash(_CSS)}; script-src {_csp_hash(_JS)}; img-src data:; base-uri 'none'; form-action 'none'"
         status = verdict.status.value
         n = len(verdict.results)
@@ -157,7 +177,9 @@ class HtmlFormat:
             parts.append("</ul>")
         parts += self._charts(verdict)
         parts += self._exceptions(verdict)
-        parts += self._table(verdict)
+        yield from parts
+        yield from self._table(verdict)
+        parts = []
         if verdict.notices:
             parts.append(f'<h2>Notes ({len(verdict.notices)})</h2><ul class="notes">')
             parts += [f"<li>{h(note, 1000)}</li>" for note in verdict.notices[:200]]
@@ -170,7 +192,7 @@ class HtmlFormat:
             f"<script>{_JS}</script>",
             "</body></html>",
         ]
-        return "\n".join(parts) + "\n"
+        yield from parts
 
     def _charts(self, verdict: Verdict) -> list[str]:
         table = verdict.by_tool_and_severity()
@@ -222,8 +244,8 @@ class HtmlFormat:
         out.append("</tbody></table>")
         return out
 
-    def _table(self, verdict: Verdict) -> list[str]:
-        out = [
+    def _table(self, verdict: Verdict) -> Iterator[str]:
+        yield from [
             '<h2>Findings</h2><section id="findings"><div class="controls">',
             '<input id="filter" type="search" placeholder="Filter: words that must all appear" aria-label="Filter findings">',
             '<select id="outcome" aria-label="Outcome"><option value="">all outcomes</option>',
@@ -239,12 +261,11 @@ class HtmlFormat:
             if f.message and f.message != f.title:
                 details = f"<details><summary>details</summary>{h(f.message, 2000)}</details>"
             tool_sev = f'<div class="why">tool: {h(f.tool_severity, 40)}</div>' if f.tool_severity else ""
-            out.append(
+            yield (
                 f'<tr data-outcome="{o}"><td class="o-{o}" data-sort="{d.outcome.rank}">{o}</td>'
                 f'<td class="s-{s}" data-sort="{int(d.severity)}">{s}{tool_sev}</td>'
                 f"<td>{h(', '.join(e.seen_by), 120)}</td><td>{h(f.rule_id, 120)}</td>"
                 f'<td class="msg">{h(f.title, 300)}<div class="why">{h(d.reason, 300)}</div>{details}</td>'
                 f'<td class="loc">{h(f.location.display(), 300)}</td></tr>'
             )
-        out.append("</tbody></table></section>")
-        return out
+        yield "</tbody></table></section>"

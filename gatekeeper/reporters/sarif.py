@@ -73,6 +73,8 @@ LEVEL = {
 # A megabyte-long message must not eat the 10 MB budget of everyone else.
 _TITLE_LIMIT = 1_000
 _TEXT_LIMIT = 8_000
+# Result locations kept for reuse: about 3 MB.
+_LOCATIONS_KEPT = 4096
 
 
 def to_json_data(obj: Any) -> Any:
@@ -399,6 +401,8 @@ class SarifFormat:
             data["logicalLocations"] = [{"fullyQualifiedName": bounded(resource, _TITLE_LIMIT)}]
         data["physicalLocation"] = physical
         if loc.path or loc.target:  # NOTE: else the uri is the finding's report: not shared
+            if len(self._locations) >= _LOCATIONS_KEPT:
+                self._locations.clear()  # NOTE: unique locations (SAST lines) would pile up
             self._locations[key] = (loc, data)
         return data
 

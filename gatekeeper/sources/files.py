@@ -12,13 +12,14 @@ import gc
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from gatekeeper.adapters import MAX_DEPTH, AdapterError, depth_error, parse_document
-from gatekeeper.model import Report
+from gatekeeper.model import Finding, RawRef, Report
 
 try:
     import orjson as _orjson
@@ -217,8 +218,67 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_report(name: str, fmt: str | None = None, stdin: BinaryIO | None = None) -> Report:
-    """Read one report file (or ``-``) and adapt it."""
+def load_report(name: str, fmt: str | None = None, stdin: BinaryIO | None = None, keep_raw: bool = False) -> Report:
+    """Read one report file (or ``-``) and adapt it.
+
+    Unless ``keep_raw``, a file's findings do not keep their raw items: they are read
+    again from the file if ever wanted (``model.RawRef``), so the decoded document is
+    freed here. Standard input and pipes cannot be read twice: their findings keep theirs.
+    """
+    report = _load_report(name, fmt, stdin)
+    # NOTE: only a regular file can be read again (not a pipe such as <(trivy ...)).
+    identity = None if name == STDIN or keep_raw else _identity(name)
+    if identity is None or not any(f.raw is not None for f in report.findings):
+        return report
+    again = _ReadAgain(name, fmt, report, identity)
+    for i, f in enumerate(report.findings):
+        if f.raw is not None:
+            # NOTE: set through the slot on findings no one else has seen yet (Finding is
+            # frozen; dataclasses.replace would build each one again: 0.25 s for 50k).
+            _set_raw(f, RawRef(again, i))
+    return report
+
+
+_set_raw = Finding.__dict__["raw"].__set__
+
+
+class _ReadAgain:
+    """The raw items of a report file, read and adapted again on first use."""
+
+    def __init__(self, name: str, fmt: str | None, report: Report, identity: tuple[int, ...]) -> None:
+        self.name = name
+        self.fmt = fmt
+        self._identity = identity
+        self._fingerprints = [(f.rule_id, f.fingerprint) for f in report.findings]
+        self._raws: list[Any] | None = None
+
+    def __call__(self) -> list[Any]:
+        if self._raws is None:
+            changed = SourceError(f"{self.name}: changed since it was read: the raw items of its findings are gone")
+            if _identity(self.name) != self._identity:
+                raise changed
+            again = _load_report(self.name, self.fmt, None)
+            if [(f.rule_id, f.fingerprint) for f in again.findings] != self._fingerprints:
+                raise changed
+            self._raws = [f.raw for f in again.findings]
+        return self._raws
+
+    def __repr__(self) -> str:
+        return repr(self.name)
+
+
+def _identity(name: str) -> tuple[int, ...] | None:
+    """What tells a regular file's content changed; ``None`` for anything else."""
+    try:
+        st = os.stat(name)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _load_report(name: str, fmt: str | None, stdin: BinaryIO | None) -> Report:
     source = "<stdin>" if name == STDIN else name
     with paused_gc():
         data = _read_checked(name, stdin)
