@@ -133,7 +133,8 @@ def check(
         raise GateError(str(e)) from None
     approval = read_approval(approval_path) if approval_path else None
 
-    loaded = load_reports(reports, fmt)
+    # NOTE: a decision record holds each report's digest, taken from the bytes the gate read.
+    loaded = load_reports(reports, fmt, digest=bool(record_path))
     if sonar_settings:
         try:
             loaded.extend(load_sonarqube(sonar_settings))
@@ -170,7 +171,7 @@ def gate_outputs(
     return outputs
 
 
-def load_reports(reports: tuple[str, ...], fmt: str | None) -> list[Any]:
+def load_reports(reports: tuple[str, ...], fmt: str | None, digest: bool = False) -> list[Any]:
     """Every report named (directories expanded), or a ``GateError`` listing each one that failed."""
     from gatekeeper.adapters import AdapterError
     from gatekeeper.sources import SourceError, expand_paths, load_report
@@ -188,7 +189,7 @@ def load_reports(reports: tuple[str, ...], fmt: str | None) -> list[Any]:
     errors: dict[int, str] = {}
     for n, i in enumerate(order):
         try:
-            loaded[i] = load_report(names[i], fmt, keep_raw=n == len(order) - 1)
+            loaded[i] = load_report(names[i], fmt, keep_raw=n == len(order) - 1, digest=digest)
         except (SourceError, AdapterError) as e:
             errors[i] = str(e)
     if errors:

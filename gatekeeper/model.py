@@ -350,3 +350,6 @@ class Report:
     generated_at: datetime.datetime | None = None
     """When the scan ran (timezone-aware, UTC), where the report says: Trivy ``CreatedAt``,
     SARIF ``invocations[].endTimeUtc``. ``None`` for formats that carry no time."""
+    sha256: str | None = None
+    """SHA-256 (hex) of the bytes the report was read from, when asked for
+    (``check --record``); ``None`` otherwise."""

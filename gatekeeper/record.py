@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekeeper import __version__
+from gatekeeper.model import Report
 from gatekeeper.verdict import Evaluated, Verdict
 
 RECORD_VERSION = 1
@@ -135,9 +136,7 @@ def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
         "reports": [
             {
                 "source": r.source,
-                # NOTE: standard input and a SonarQube server cannot be read again: no digest,
-                # and replay says so rather than pretending.
-                "sha256": file_sha256(r.source) if r.source != "<stdin>" and os.path.isfile(r.source) else None,
+                "sha256": _report_digest(r),
                 "tool": r.tool,
                 "format": r.format,
                 "findings": len(r.findings),
@@ -148,6 +147,17 @@ def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
         "findings": [finding_record(e) for e in verdict.results],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _report_digest(report: Report) -> str | None:
+    """The digest of the bytes the gate read (``check --record`` asks the reader for it),
+    else of the file now (a report read without one). Standard input and a SonarQube
+    server cannot be read again: no digest, and replay says so rather than pretending."""
+    if report.source == "<stdin>":
+        return None
+    if report.sha256:
+        return report.sha256
+    return file_sha256(report.source) if os.path.isfile(report.source) else None
 
 
 def parse_record(text: str, source: str) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -218,14 +220,17 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_report(name: str, fmt: str | None = None, stdin: BinaryIO | None = None, keep_raw: bool = False) -> Report:
+def load_report(
+    name: str, fmt: str | None = None, stdin: BinaryIO | None = None, keep_raw: bool = False, digest: bool = False
+) -> Report:
     """Read one report file (or ``-``) and adapt it.
 
     Unless ``keep_raw``, a file's findings do not keep their raw items: they are read
     again from the file if ever wanted (``model.RawRef``), so the decoded document is
     freed here. Standard input and pipes cannot be read twice: their findings keep theirs.
+    With ``digest``, ``Report.sha256`` is the digest of the very bytes that were read.
     """
-    report = _load_report(name, fmt, stdin)
+    report = _load_report(name, fmt, stdin, digest)
     # NOTE: only a regular file can be read again (not a pipe such as <(trivy ...)).
     identity = None if name == STDIN or keep_raw else _identity(name)
     if identity is None or not any(f.raw is not None for f in report.findings):
@@ -257,7 +262,7 @@ class _ReadAgain:
             changed = SourceError(f"{self.name}: changed since it was read: the raw items of its findings are gone")
             if _identity(self.name) != self._identity:
                 raise changed
-            again = _load_report(self.name, self.fmt, None)
+            again = _load_report(self.name, self.fmt, None, False)
             if [(f.rule_id, f.fingerprint) for f in again.findings] != self._fingerprints:
                 raise changed
             self._raws = [f.raw for f in again.findings]
@@ -278,10 +283,11 @@ def _identity(name: str) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _load_report(name: str, fmt: str | None, stdin: BinaryIO | None) -> Report:
+def _load_report(name: str, fmt: str | None, stdin: BinaryIO | None, digest: bool) -> Report:
     source = "<stdin>" if name == STDIN else name
     with paused_gc():
         data = _read_checked(name, stdin)
+        sha256 = hashlib.sha256(data).hexdigest() if digest else None
         doc = _decode(data, source)
         if nested_deeper_than(data):
             raise depth_error(source)
@@ -293,10 +299,16 @@ def _load_report(name: str, fmt: str | None, stdin: BinaryIO | None) -> Report:
         kept = data if big and name == STDIN else None
         del data  # NOTE: the bytes go before the findings are built (peak memory)
         try:
-            return parse_document(doc, source, fmt, depth_checked=True)
+            return _digested(parse_document(doc, source, fmt, depth_checked=True), sha256)
         except AdapterError:
             if not big:
                 raise
         del doc
         data = kept if kept is not None else _read_checked(name, stdin)
-        return parse_document(_decode(data, source, fast=False), source, fmt, depth_checked=True)
+        if digest and hashlib.sha256(data).hexdigest() != sha256:
+            raise SourceError(f"{source}: changed while it was being read")
+        return _digested(parse_document(_decode(data, source, fast=False), source, fmt, depth_checked=True), sha256)
+
+
+def _digested(report: Report, sha256: str | None) -> Report:
+    return report if sha256 is None else replace(report, sha256=sha256)

@@ -45,6 +45,28 @@ def test_check_record_holds_digests_environment_and_every_decision(tmp_path: Pat
         assert secret not in text
 
 
+def test_record_digests_the_bytes_the_gate_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A report replaced after the gate read it (by a later step, or an attacker) must not
+    # have its new content recorded as what was gated.
+    from gatekeeper import cli
+
+    report, rec = tmp_path / "hadolint.json", tmp_path / "record.json"
+    shutil.copy(REPORTS / "hadolint.json", report)
+    read = sha(report)
+    real = cli.load_reports
+
+    def load_then_replace(*args, **kwargs):  # type: ignore[no-untyped-def]
+        loaded = real(*args, **kwargs)
+        report.write_text("[]")
+        return loaded
+
+    monkeypatch.setattr(cli, "load_reports", load_then_replace)
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--no-annotations", "--record", str(rec), str(report)])
+    (entry,) = json.loads(rec.read_text())["reports"]
+    assert entry["sha256"] == read != sha(report)
+
+
 def test_replay_confirms_the_same_verdict(tmp_path: Path) -> None:
     rec = tmp_path / "record.json"
     r = gk("check", "--policy", TEAM, "--env", "staging", "--record", rec, REPORTS / "gitleaks.json", REPORTS / "checkov.json")
