@@ -102,3 +102,14 @@ def test_errors_are_listed_in_the_order_given(tmp_path: Path) -> None:
         load_reports((str(first), str(second)), None)
     lines = str(caught.value).splitlines()
     assert lines[0].startswith(str(first)) and lines[1].startswith(str(second))
+
+
+def test_equal_texts_of_a_files_findings_become_one_object(tmp_path: Path) -> None:
+    item = json.loads((REPORTS / "hadolint.json").read_bytes())[0]
+    path = tmp_path / "hadolint.json"
+    path.write_text(json.dumps([{**item, "line": n} for n in range(1, 4)]))
+    report = load_report(str(path))
+    first, second, third = report.findings
+    assert first.message is second.message is third.message and first.links is third.links
+    assert first.location != second.location
+    assert report.findings == load_report(str(path), keep_raw=True).findings  # equal values
