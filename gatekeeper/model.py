@@ -28,8 +28,9 @@ _FACTORY = _Factory()
 
 
 def fast_init(cls: type) -> type:
-    """Give a frozen, slotted dataclass an ``__init__`` that stores fields through their
-    slots, with the same signature and defaults as the one ``@dataclass`` wrote.
+    """Give a frozen, slotted dataclass (declared with ``init=False``) an ``__init__`` that
+    stores fields through their slots, with the signature and defaults ``@dataclass`` would
+    write (it would compile one only to have it replaced: 0.3 ms of start-up for ``Finding``).
 
     NOTE: a frozen dataclass's own ``__init__`` stores each field by
     ``object.__setattr__(self, name, value)`` (the class's ``__setattr__`` refuses); a
@@ -38,7 +39,7 @@ def fast_init(cls: type) -> type:
     frozen (its ``__setattr__`` and ``__delattr__`` still raise ``FrozenInstanceError``),
     and ``fields``, ``replace``, equality and hashing are the dataclass's.
     """
-    assert "__post_init__" not in cls.__dict__ and "__slots__" in cls.__dict__
+    assert "__post_init__" not in cls.__dict__ and "__slots__" in cls.__dict__ and "__init__" not in cls.__dict__
     namespace: dict[str, Any] = {"_FACTORY": _FACTORY}
     params: list[str] = []
     body: list[str] = []
@@ -162,7 +163,7 @@ class Location:
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Package:
     """An affected software package."""
 
@@ -203,7 +204,7 @@ class Suppression:
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One problem reported by one tool, in the common model."""
 

@@ -61,7 +61,7 @@ class Decision:
 
 
 @fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Evaluated:
     """A finding with its decision."""
 

@@ -40,9 +40,15 @@ HEAVY = (
     "importlib.resources",
     # The SonarQube client, without a --sonar-* option.
     "gatekeeper.sources.sonarqube",
-    # SonarQube's readers: only its sniffing is needed to recognise other reports.
+    # Recognising a report needs no adapter but its own (adapters/sniff.py).
+    "gatekeeper.adapters.sonarqube",
     "gatekeeper.adapters.sonarqube.issues",
     "gatekeeper.adapters.sonarqube.hotspots",
+    "gatekeeper.adapters.trivy",
+    "gatekeeper.adapters.gitleaks",
+    "gatekeeper.adapters.checkov",
+    "gatekeeper.adapters.pip_audit",
+    "gatekeeper.adapters.sarif",
     # Building a policy from layers, and the selectors of rules: the built-in policy is
     # ``Policy()`` and categorising findings needs only ``policy.categories``.
     "gatekeeper.policy.build",
@@ -157,3 +163,14 @@ def test_select_still_exports_the_category_helpers() -> None:
 def test_env_or_policy_file_builds_the_policy(tmp_path: Path) -> None:
     modules = _modules_after(tmp_path, "check", "--no-color", str(SMALL), "--env", "prod")
     assert {"gatekeeper.policy.layers", "gatekeeper.policy.environments"} <= modules
+
+
+def test_every_format_has_a_sniffer() -> None:
+    from gatekeeper.adapters import FORMATS, adapter_for
+    from gatekeeper.adapters.sniff import SNIFFERS
+
+    assert list(SNIFFERS) == list(FORMATS)
+    docs = [json.loads(p.read_bytes()) for p in sorted((ROOT / "fixtures" / "reports").iterdir())]
+    for name in FORMATS:  # each adapter recognises what detection does
+        assert [adapter_for(name).sniff(d) for d in docs] == [SNIFFERS[name](d) for d in docs]
+        assert any(SNIFFERS[name](d) for d in docs) or name == "sonarqube"

@@ -6,7 +6,6 @@ Detection asks every adapter whether it recognises the document and refuses both
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Any
 
@@ -16,6 +15,7 @@ from gatekeeper.adapters.interface import (
     ReportFormatError,
     UnrecognisedReportError,
 )
+from gatekeeper.adapters.sniff import SNIFFERS
 from gatekeeper.model import Report
 
 __all__ = [
@@ -67,7 +67,9 @@ def adapter_for(name: str) -> Adapter:
     """The adapter for a format name; ``KeyError`` if there is none."""
     if name not in _cache:
         module_name, _, class_name = FORMATS[name].partition(":")
-        cls = getattr(importlib.import_module(module_name), class_name)
+        # NOTE: __import__, not importlib.import_module: `python -X importtime` (how start-up
+        # is measured, bench/README.md) sees only imports made through __import__.
+        cls = getattr(__import__(module_name, fromlist=[class_name]), class_name)
         _cache[name] = cls()
     return _cache[name]
 
@@ -97,7 +99,7 @@ def detect(doc: Any, source: str) -> str:
             "they find nothing, so its tool cannot be told from the content; name the tool "
             "with --format TOOL or put it in the file name (e.g. gitleaks.json)"
         )
-    matches = [name for name in FORMATS if adapter_for(name).sniff(doc)]
+    matches = [name for name in FORMATS if SNIFFERS[name](doc)]
     if len(matches) == 1:
         return matches[0]
     if not matches:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import REDACTED, Adapter, Reader
 from gatekeeper.model import (
     FixState,
@@ -48,29 +49,12 @@ from gatekeeper.model import (
 
 TOOL = "checkov"
 
-_SUMMARY_KEYS = frozenset(
-    {"passed", "failed", "skipped", "parsing_errors", "parsingerrors",
-     "resource_count", "resourcecount", "checkov_version"}
-)
 _CATEGORIES = {
     "secrets": {"secrets"},
     "sca_package": {"dependencies"},
     "sca_image": {"dependencies", "image"},
     "dockerfile": {"iac", "dockerfile"},
 }
-
-
-def _is_framework(doc: Any) -> bool:
-    return (
-        isinstance(doc, dict)
-        and isinstance(doc.get("check_type"), str)
-        and isinstance(doc.get("results"), dict)
-        and isinstance(doc.get("summary"), dict)
-    )
-
-
-def _is_summary_only(doc: Any) -> bool:
-    return isinstance(doc, dict) and "checkov_version" in doc and set(doc) <= _SUMMARY_KEYS
 
 
 class CheckovAdapter(Adapter):
@@ -80,8 +64,7 @@ class CheckovAdapter(Adapter):
 
     @classmethod
     def sniff(cls, doc: Any) -> bool:
-        first = doc[0] if isinstance(doc, list) and doc else doc
-        return _is_framework(first) or (isinstance(doc, dict) and _is_summary_only(doc))
+        return sniff.checkov(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         r = Reader(source)
@@ -100,7 +83,7 @@ class CheckovAdapter(Adapter):
         categories: set[str] = set()
         version: str | None = None
         for item, where in zip(items, wheres, strict=True):
-            if _is_summary_only(item) and "check_type" not in item:
+            if sniff.checkov_summary_only(item) and "check_type" not in item:
                 version = version or _summary_only(r, item, where)
                 categories.add("iac")
                 if not item.get("passed"):

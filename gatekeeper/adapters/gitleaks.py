@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader, redacted
 from gatekeeper.model import FixState, Finding, Kind, Location, Report, Severity, fingerprint
 
@@ -53,10 +54,7 @@ class GitleaksAdapter(Adapter):
 
     @classmethod
     def sniff(cls, doc: Any) -> bool:
-        first = _first_item(doc)
-        if first is None:
-            return False
-        return _is_v8(first) or _is_v7(first)
+        return sniff.gitleaks(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         reader = Reader(source)
@@ -64,8 +62,8 @@ class GitleaksAdapter(Adapter):
         items = [] if doc is None else reader.each(_not_sarif(reader, doc), "$")
         findings: list[Finding] = []
         if items:
-            v8 = _is_v8(items[0])
-            if not v8 and not _is_v7(items[0]):
+            v8 = sniff.gitleaks_v8(items[0])
+            if not v8 and not sniff.gitleaks_v7(items[0]):
                 raise reader.fail(
                     "$[0]",
                     "not a gitleaks finding (expected v8 keys RuleID and Secret/Match, "
@@ -87,20 +85,6 @@ def _not_sarif(reader: Reader, doc: Any) -> Any:
     if isinstance(doc, dict) and "runs" in doc:
         raise reader.fail("$", "a SARIF log, not gitleaks JSON: read it with --format sarif")
     return doc
-
-
-def _first_item(doc: Any) -> dict[str, Any] | None:
-    if isinstance(doc, list) and doc and isinstance(doc[0], dict):
-        return doc[0]
-    return None
-
-
-def _is_v8(item: dict[str, Any]) -> bool:
-    return "RuleID" in item and ("Secret" in item or "Match" in item)
-
-
-def _is_v7(item: dict[str, Any]) -> bool:
-    return "offender" in item and "rule" in item
 
 
 def _read_v8(reader: Reader, item: dict[str, Any], where: str) -> Finding:

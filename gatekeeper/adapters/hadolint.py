@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader
 from gatekeeper.model import FixState, Finding, Kind, Location, Report, Severity, fingerprint
 
@@ -50,9 +51,7 @@ class HadolintAdapter(Adapter):
 
     @classmethod
     def sniff(cls, doc: Any) -> bool:
-        if not (isinstance(doc, list) and doc and isinstance(doc[0], dict)):
-            return False
-        return {"code", "level", "file", "line"} <= doc[0].keys()
+        return sniff.hadolint(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         reader = Reader(source)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader
 from gatekeeper.model import (
     FixState,
@@ -49,14 +50,7 @@ class PipAuditAdapter(Adapter):
 
     @classmethod
     def sniff(cls, doc: Any) -> bool:
-        if isinstance(doc, dict):
-            # NOTE: the 2.x object has only these keys; requiring that keeps it apart from
-            # other tools' objects that might one day carry a "dependencies" list.
-            return isinstance(doc.get("dependencies"), list) and set(doc) <= {"dependencies", "fixes"}
-        if isinstance(doc, list) and doc and isinstance(doc[0], dict):
-            first = doc[0]
-            return "name" in first and ("vulns" in first or "skip_reason" in first)
-        return False
+        return sniff.pip_audit(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         reader = Reader(source)

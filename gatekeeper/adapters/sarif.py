@@ -43,6 +43,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import REDACTED, Adapter, Reader
 from gatekeeper.model import (
     Finding,
@@ -87,9 +88,7 @@ class SarifAdapter(Adapter):
 
     @classmethod
     def sniff(cls, doc: Any) -> bool:
-        if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
-            return False
-        return doc.get("version") == "2.1.0" or "sarif" in str(doc.get("$schema", "")).lower()
+        return sniff.sarif(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         r = Reader(source)

@@ -45,6 +45,7 @@ from functools import cached_property
 from datetime import datetime
 from typing import Any
 
+from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader, describe, redacted
 from gatekeeper.model import (
     Cvss,
@@ -161,24 +162,10 @@ class TrivyAdapter(Adapter):
 
     @classmethod
     def sniff(cls, doc: Any) -> bool:
-        if isinstance(doc, dict):
-            if "SchemaVersion" in doc:
-                return "ArtifactName" in doc or "Results" in doc or "ClusterName" in doc
-            if "ClusterName" in doc:
-                return any(k in doc for k in ("Resources", "Vulnerabilities", "Misconfigurations"))
-            results = doc.get("Results")
-            return isinstance(results, list) and _looks_like_result(results[0] if results else None)
-        if isinstance(doc, list) and doc:
-            first = doc[0]
-            return _looks_like_result(first) and ("Vulnerabilities" in first or "Type" in first)
-        return False
+        return sniff.trivy(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         return _Parser(source).parse(doc)
-
-
-def _looks_like_result(item: Any) -> bool:
-    return isinstance(item, dict) and "Target" in item
 
 
 class _Parser:

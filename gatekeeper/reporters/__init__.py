@@ -9,7 +9,6 @@ reporter (the console) does not load them all: a small gate starts fast (bench/R
 from __future__ import annotations
 
 import enum
-import importlib
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
@@ -63,7 +62,7 @@ _PATHS: dict[OutputFormat, str] = {
 
 def _load(path: str) -> Any:
     module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
+    return getattr(__import__(module, fromlist=[name]), name)
 
 
 class _Registry(Mapping[OutputFormat, "type[Formatter]"]):

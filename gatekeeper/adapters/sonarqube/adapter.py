@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader
 from gatekeeper.adapters.sonarqube.common import (
     TOOL,
     Context,
     has_paging,
-    is_generic_issue,
     is_sonar_report_exporter,
-    item_shape,
     not_a_report,
 )
 from gatekeeper.model import Report
@@ -36,22 +35,7 @@ class SonarQubeAdapter(Adapter):
 
     @classmethod
     def sniff(cls, doc: Any) -> bool:
-        if isinstance(doc, list):
-            return bool(doc) and isinstance(doc[0], dict) and item_shape(doc[0]) is not None
-        if not isinstance(doc, dict):
-            return False
-        if isinstance(doc.get("projectStatus"), dict):
-            return "status" in doc["projectStatus"]
-        if isinstance(doc.get("hotspots"), list) and has_paging(doc):
-            first = _first(doc["hotspots"])
-            return first is None or item_shape(first) == "hotspot"
-        issues = doc.get("issues")
-        if not isinstance(issues, list):
-            return False
-        first = _first(issues)
-        if has_paging(doc):
-            return first is None or item_shape(first) == "issue"
-        return first is not None and is_generic_issue(first)
+        return sniff.sonarqube(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         # NOTE: every gate sniffs with this adapter; its readers (1.5 ms of start-up) are
@@ -89,10 +73,6 @@ class SonarQubeAdapter(Adapter):
             warnings=tuple(reader.warnings),
             categories=frozenset({"sast"}),
         )
-
-
-def _first(items: list[Any]) -> Any:
-    return items[0] if items else None
 
 
 def _describe(doc: Any) -> str:

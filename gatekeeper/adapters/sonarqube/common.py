@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gatekeeper.adapters.interface import Reader
+from gatekeeper.adapters.sniff import sonar_generic_issue as is_generic_issue  # noqa: F401 - for the readers
+from gatekeeper.adapters.sniff import sonar_item_shape as item_shape  # noqa: F401 - for the readers
+from gatekeeper.adapters.sniff import sonar_paging as has_paging  # noqa: F401 - for the readers
 
 TOOL = "sonarqube"
 _TITLE_MAX = 120
@@ -31,25 +34,6 @@ class Context:
     paths: dict[str, str | None] = field(default_factory=dict)
     rule_names: dict[str, str] = field(default_factory=dict)
     projects: set[str] = field(default_factory=set)
-
-
-def has_paging(doc: dict[str, Any]) -> bool:
-    # NOTE: SonarQube < 6.x printed only the top-level total/p/ps; later both.
-    return isinstance(doc.get("paging"), dict) or ("total" in doc and "p" in doc)
-
-
-def item_shape(item: Any) -> str | None:
-    if not isinstance(item, dict):
-        return None
-    if {"key", "rule", "component"} <= item.keys():
-        return "issue"
-    if {"key", "component", "vulnerabilityProbability", "securityCategory"} <= item.keys():
-        return "hotspot"
-    return None
-
-
-def is_generic_issue(item: Any) -> bool:
-    return isinstance(item, dict) and "ruleId" in item and isinstance(item.get("primaryLocation"), dict)
 
 
 def is_sonar_report_exporter(doc: dict[str, Any]) -> bool:
