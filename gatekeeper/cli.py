@@ -31,7 +31,30 @@ class GateError(Exception):
     """Something that makes the gate impossible to evaluate (exit 2)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A command group some of whose commands live in another module, imported when one of
+    them is run or listed (``--help``): a gate does not build commands it does not run."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+        """Command name -> ``module:attribute``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, _, attr = self.lazy[name].partition(":")
+            self.add_command(getattr(__import__(module, fromlist=[attr]), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(
+    cls=_LazyGroup,
+    lazy={"baseline": "gatekeeper.cli_beyond:baseline", "replay": "gatekeeper.cli_beyond:replay"},
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="gatekeeper")
 def cli() -> None:
     """gatekeeper: a security gate over scanner reports."""
@@ -491,7 +514,7 @@ def approve(
 approve.params.extend(p for name in ("fmt", "policy_path", "env") for p in check.params if p.name == name)
 
 
-@cli.group()
+@cli.group(cls=_LazyGroup, lazy={"export": "gatekeeper.cli_beyond:policy_export", "diff": "gatekeeper.cli_beyond:policy_diff"})
 def policy() -> None:
     """Write, check and describe policy files (reference: README.md, "Policy reference")."""
 
@@ -530,14 +553,6 @@ def policy_schema() -> None:
     from gatekeeper.policy.commands import schema_text
 
     sys.stdout.write(schema_text())
-
-
-from gatekeeper.cli_beyond import baseline, policy_diff, policy_export, replay  # noqa: E402 - they need GateError
-
-cli.add_command(baseline)
-cli.add_command(replay)
-policy.add_command(policy_export)
-policy.add_command(policy_diff)
 
 
 def main(argv: list[str] | None = None) -> Any:

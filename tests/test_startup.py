@@ -40,6 +40,8 @@ HEAVY = (
     "importlib.resources",
     # The SonarQube client, without a --sonar-* option.
     "gatekeeper.sources.sonarqube",
+    # Commands that are not run (cli._LazyGroup).
+    "gatekeeper.cli_beyond",
     # Recognising a report needs no adapter but its own (adapters/sniff.py).
     "gatekeeper.adapters.sonarqube",
     "gatekeeper.adapters.sonarqube.issues",
@@ -174,3 +176,19 @@ def test_every_format_has_a_sniffer() -> None:
     for name in FORMATS:  # each adapter recognises what detection does
         assert [adapter_for(name).sniff(d) for d in docs] == [SNIFFERS[name](d) for d in docs]
         assert any(SNIFFERS[name](d) for d in docs) or name == "sonarqube"
+
+
+def test_commands_in_other_modules_are_listed_and_run() -> None:
+    # baseline, replay, policy export and policy diff are imported only when run or listed.
+    from click.testing import CliRunner
+
+    from gatekeeper.cli import cli
+
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--help"]).output
+    assert all(f"  {name} " in listed for name in ("approve", "baseline", "check", "policy", "replay", "scan"))
+    listed = runner.invoke(cli, ["policy", "--help"]).output
+    assert all(f"  {name} " in listed for name in ("diff", "export", "init", "schema", "validate"))
+    for args in (["baseline", "create", "--help"], ["replay", "--help"], ["policy", "export", "--help"], ["policy", "diff", "--help"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0 and "Usage: " in result.output, args
