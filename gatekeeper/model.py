@@ -244,7 +244,8 @@ class Finding:
     fingerprint: str = ""
     """Stable identity across repeated scans of the same code (see ``fingerprint``)."""
     raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
-    """The tool's original item, for reference. May hold secrets: never print it raw."""
+    """The tool's original item, for reference (secret values redacted). For a report
+    file, a ``RawRef`` that reads the file again when first used. Never print it."""
 
     @property
     def cvss_score(self) -> float | None:
