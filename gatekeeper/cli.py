@@ -473,10 +473,12 @@ def approve(
     fmt: str | None,
     policy_path: str | None,
     env: str | None,
+    baseline_path: str | None,
 ) -> None:
     """Record a person's approval of the findings in REPORTs that need it (docs/approval.md).
 
-    Evaluates like check, then writes a record of exactly the findings that need approval,
+    Evaluates like check (with the same --baseline as the gate, if it has one), then writes
+    a record of exactly the findings that need approval,
     signed with $GATEKEEPER_APPROVAL_KEY; pass it to check --approval. Exit codes: 0 written,
     1 the gate fails whatever is approved, 2 nothing to approve or the gate could not be
     evaluated.
@@ -492,7 +494,15 @@ def approve(
         policy = resolve_policy(policy_path, env)
     except (approval.ApprovalError, PolicyError) as e:
         raise GateError(str(e)) from None
-    verdict = evaluate(load_reports(reports, fmt), policy, today=datetime.date.today())
+    known = None
+    if baseline_path:
+        from gatekeeper.baseline import BaselineError, read_baseline
+
+        try:
+            known = read_baseline(baseline_path)
+        except BaselineError as e:
+            raise GateError(str(e)) from None
+    verdict = evaluate(load_reports(reports, fmt), policy, today=datetime.date.today(), baseline=known)
     if verdict.status is Status.FAILED:
         sys.stderr.write(ConsoleFormat(colour=output.use_colour(sys.stderr), limit=20).format(verdict))
         output.err("gatekeeper: the gate fails whatever is approved: fix or except the failing findings first; no record written")
@@ -511,7 +521,7 @@ def approve(
         output.err(f"  ... and {len(record.findings) - 50} more (every one is in {output_path})")
 
 
-approve.params.extend(p for name in ("fmt", "policy_path", "env") for p in check.params if p.name == name)
+approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path") for p in check.params if p.name == name)
 
 
 @cli.group(cls=_LazyGroup, lazy={"export": "gatekeeper.cli_beyond:policy_export", "diff": "gatekeeper.cli_beyond:policy_diff"})

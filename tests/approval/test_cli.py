@@ -130,3 +130,20 @@ def test_approve_needs_who_and_why(key: str, tmp_path: Path, capsys: pytest.Capt
 def test_a_missing_record_file_stops_the_gate(key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = gate(capsys, "check", *PROD, "--approval", tmp_path / "nope.json", PIP_AUDIT)
     assert code == 2 and "nope.json: cannot read the approval record" in err
+
+
+def test_approve_with_the_gates_baseline(key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A pipeline that gates with --baseline approves with the same one: without it, the
+    # known findings fail and nothing could be approved.
+    base, record = tmp_path / "baseline.json", tmp_path / "approval.json"
+    assert gate(capsys, "baseline", "create", "-o", base, TRIVY)[0] == 0
+    assert approve(capsys, record, PIP_AUDIT, TRIVY)[0] == 1
+    code, _, err = gate(capsys, "approve", *PROD, "--baseline", base, "--approver", "alice", "--reason", "CHG-1", "-o", record,
+                        PIP_AUDIT, TRIVY)
+    assert code == 0, err
+    assert "alice approved 41 findings" in err
+    code, out, err = gate(capsys, "check", *PROD, "--baseline", base, "--approval", record, PIP_AUDIT, TRIVY)
+    assert code == 0, out + err
+    code, out, err = gate(capsys, "approve", *PROD, "--baseline", tmp_path / "missing.json", "--approver", "a", "--reason", "r",
+                          "-o", record, PIP_AUDIT)
+    assert code == 2 and "missing.json" in err
