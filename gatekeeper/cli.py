@@ -403,11 +403,14 @@ def scan(
     html_path: str | None,
     annotations: bool | None,
     explain: bool,
+    baseline_path: str | None,
+    approval_path: str | None,
 ) -> None:
     """Run the scanners on PATH (default: .) in containers, then gate their reports as check does.
 
     A scanner that fails (missing image, error exit, crash, timeout, no report) fails the gate
-    closed. Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated.
+    closed. Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated,
+    3 needs a person's approval.
     """
     from dataclasses import replace
 
@@ -422,6 +425,11 @@ def scan(
         policy = resolve_policy(policy_path, env)
     except (ScannerConfigError, PolicyError) as e:
         raise GateError(str(e)) from None
+    outputs.approval = read_approval(approval_path) if approval_path else None
+    if baseline_path:
+        from gatekeeper.cli_beyond import gate_inputs
+
+        gate_inputs(outputs, policy_path, env, None, baseline_path, approval_path, None)
     for name in (*names, *(n for n in local_names if n != "all")):
         if name not in available:
             raise click.BadParameter(f"unknown scanner {name!r} (known: {', '.join(available)})") from None
@@ -454,9 +462,11 @@ def scan(
     finish([o.report for o in outcomes], policy, outputs)
 
 
-# `scan` ends in the same gate as `check`: it takes check's policy and output options as they are.
+# `scan` ends in the same gate as `check`: it takes check's policy, output, baseline and
+# approval options as they are. Not --record: its reports are not files a replay could
+# read again (keep them with --reports-dir and gate them with check --record).
 _GATE_OPTIONS = ("policy_path", "env", "sarif_path", "colour", "max_listed", "json_path", "markdown_path",
-                 "junit_path", "html_path", "annotations", "explain")
+                 "junit_path", "html_path", "annotations", "explain", "baseline_path", "approval_path")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 

@@ -245,6 +245,35 @@ def test_local_binary_instead_of_container(engine: Any, created: list[dict[str, 
     assert len(json.loads((kept / "hadolint.json").read_text())) == len(json.loads((REPORTS / "hadolint.json").read_text()))
 
 
+def test_scan_with_a_baseline_and_an_approval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # scan ends in check's gate: a baseline of its findings, then a signed approval of
+    # what needs one, open it as they open check's.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    from tests.scan.images import scanner_binaries
+
+    (bin_dir / "hadolint").symlink_to(scanner_binaries(SCANNERS_VENV)["hadolint"])
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("GATEKEEPER_APPROVAL_KEY", "scan-test-key-0123456789abcdef")
+    scan = ("scan", str(TARGETS), "--local", "hadolint", "--scanner", "hadolint")
+    kept, base, record = tmp_path / "reports", tmp_path / "baseline.json", tmp_path / "approval.json"
+    code, out, err = run(capsys, *scan, "--reports-dir", str(kept))
+    assert code == 1, out + err
+    assert run(capsys, "baseline", "create", "-o", str(base), str(kept / "hadolint.json"))[0] == 0
+    code, out, err = run(capsys, *scan, "--baseline", str(base))
+    assert code == 0, out + err
+    prod = ("--policy", str(ROOT / "policies" / "release-approval.yaml"), "--env", "prod")
+    code, out, err = run(capsys, *scan, *prod)
+    assert code == 3, out + err
+    code, _, err = run(capsys, "approve", *prod, "--approver", "alice", "--reason", "CHG-9", "-o", str(record),
+                       str(kept / "hadolint.json"))
+    assert code == 0, err
+    code, out, err = run(capsys, *scan, *prod, "--approval", str(record))
+    assert code == 0, out + err
+    assert "approved by alice" in out
+
+
 def test_local_program_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     code, _, err = run(capsys, "scan", str(TARGETS), "--local", "gitleaks", "--scanner", "gitleaks")
