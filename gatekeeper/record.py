@@ -59,23 +59,6 @@ def file_sha256(path: str | Path) -> str | None:
     return h.hexdigest()
 
 
-def policy_chain(path: str) -> list[str]:
-    """The policy file and every base it extends, the furthest base first (as loaded)."""
-    from gatekeeper.policy.yamlfile import parse_yaml
-
-    chain: list[str] = []
-    current: str | None = path
-    while current and current not in chain and len(chain) < 32:
-        chain.insert(0, current)
-        try:
-            data, _ = parse_yaml(Path(current).read_text("utf-8"), current)
-        except Exception:  # noqa: BLE001 - the loader has already reported a bad file
-            break
-        extends = data.get("extends") if isinstance(data, dict) else None
-        current = os.path.normpath(Path(current).parent / extends) if isinstance(extends, str) and extends.strip() else None
-    return chain
-
-
 def policy_digest(files: list[dict[str, Any]]) -> str:
     """One digest over the chain: each file's digest and name, in order."""
     text = "".join(f"{f['sha256']}  {f['path']}\n" for f in files)
@@ -117,7 +100,8 @@ def finding_record(e: Evaluated) -> dict[str, Any]:
 
 def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
     """The decision record for ``verdict`` as JSON text."""
-    files = [{"path": p, "sha256": file_sha256(p)} for p in policy_chain(inputs.policy_path)] if inputs.policy_path else []
+    # NOTE: the policy files and digests of the bytes the gate read (Policy.files).
+    files = [{"path": p, "sha256": digest} for p, digest in verdict.policy_files] if inputs.policy_path else []
     doc = {
         "recordVersion": RECORD_VERSION,
         "gatekeeper": __version__,
@@ -257,8 +241,6 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
     policy_doc = doc["policy"]
     for f in policy_doc.get("files") or []:
         check(f["path"], f.get("sha256"), "policy file")
-    if policy_doc.get("path") and [f["path"] for f in policy_doc.get("files") or []] != policy_chain(policy_doc["path"]):
-        changed.append(f"policy {policy_doc['path']}: its extends chain changed")
     for r in doc["reports"]:
         check(r["source"], r.get("sha256"), "report")
     baseline = None
@@ -273,6 +255,8 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
             baseline = read_baseline(doc["baseline"]["path"])
     except (PolicyError, SourceError, AdapterError, BaselineError) as e:
         raise RecordError(f"{source}: cannot replay: {e}") from None
+    if policy_doc.get("path") and [f["path"] for f in policy_doc.get("files") or []] != [p for p, _ in policy.files]:
+        changed.append(f"policy {policy_doc['path']}: its extends chain changed")
     recorded = datetime.datetime.fromisoformat(str(doc.get("time", "")).replace("Z", "+00:00")) if doc.get("time") else None
     verdict = evaluate(reports, policy, today=today, baseline=baseline, now=recorded)  # report age as it was
     if doc.get("approval"):

@@ -133,6 +133,9 @@ class Verdict:
     gate_warnings: bool = False
     """A gate-level warning that is not a finding (a coverage gap, an undated report, a
     duplicate the policy only warns about) is among the notices: at best passed with warnings."""
+    policy_files: tuple[tuple[str, str], ...] = ()
+    """The policy's files, furthest ``extends`` base first, each with the SHA-256 of the
+    bytes read (``Policy.files``)."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for e in self.results if e.decision.outcome is outcome)

@@ -295,4 +295,5 @@ def evaluate(
         environment=policy.environment,
         exceptions=ledger.uses(),
         gate_warnings=gate_warnings,
+        policy_files=policy.files,
     )

@@ -6,7 +6,9 @@ cycle is an error naming the whole chain, at the ``extends`` that closes it.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from gatekeeper.policy.build import layer
@@ -18,26 +20,28 @@ from gatekeeper.policy.yamlfile import parse_yaml
 MAX_CHAIN = 16
 
 
-def read_policy_text(path: Path, source: str) -> str:
+def read_policy_text(path: Path, source: str) -> tuple[str, str]:
+    """The file's text and the SHA-256 of its bytes (what a decision record holds)."""
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise PolicyError(f"{source}: cannot read policy: {e.strerror or e}") from None
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), hashlib.sha256(raw).hexdigest()
     except UnicodeDecodeError as e:
         raise PolicyError(f"{source}: not valid UTF-8 (byte {e.start})") from None
 
 
 def load_chain(path: Path, source: str, chain: tuple[Path, ...] = (), names: tuple[str, ...] = ()) -> list[Layer]:
     """The layers of ``path`` and every base it extends, the furthest base first."""
-    data, marks = parse_yaml(read_policy_text(path, source), source)
+    text, sha256 = read_policy_text(path, source)
+    data, marks = parse_yaml(text, source)
     problems = Problems(source, marks)
     check_schema(data, problems)
     if not isinstance(data, dict):
         problems.raise_if_any()
         raise PolicyError(f"{source}: a policy must be a mapping")  # pragma: no cover - schema says so
-    here = layer(data, problems)
+    here = replace(layer(data, problems), files=((source, sha256),))
     chain, names = (*chain, path.resolve()), (*names, source)
     base: Path | None = None
     base_source = ""

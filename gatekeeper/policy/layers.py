@@ -35,6 +35,9 @@ class Layer:
     required: tuple[Requirement, ...] = ()
     max_days: Mapping[Severity, int] = field(default_factory=dict)
     environments: Mapping[str, Layer] = field(default_factory=dict)
+    files: tuple[tuple[str, str], ...] = ()
+    """The policy files read for this layer, furthest base first, each with the SHA-256 of
+    the bytes read (for decision records)."""
 
 
 def merge(base: Layer, top: Layer) -> Layer:
@@ -53,4 +56,5 @@ def merge(base: Layer, top: Layer) -> Layer:
         required=tuple(dict.fromkeys(base.required + top.required)),
         max_days={**base.max_days, **top.max_days},
         environments=environments,
+        files=base.files + top.files,
     )

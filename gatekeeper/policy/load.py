@@ -50,6 +50,7 @@ def to_policy(merged: Layer, name: str, env: str | None = None) -> Policy:
         environment=env or None,
         environments=tuple(sorted(merged.environments)),
         notices=tuple(notices),
+        files=merged.files,
     )
 
 

@@ -176,6 +176,9 @@ class Policy:
     """Every environment the policy defines."""
     notices: tuple[str, ...] = ()
     """Things about the policy itself a reader must know (e.g. an environment it does not define)."""
+    files: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """The files it was read from, furthest ``extends`` base first, each with the SHA-256
+    of the bytes read (for decision records); none for the built-in default."""
 
     @property
     def defaults(self) -> Thresholds:

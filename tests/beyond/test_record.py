@@ -67,6 +67,28 @@ def test_record_digests_the_bytes_the_gate_read(tmp_path: Path, monkeypatch: pyt
     assert entry["sha256"] == read != sha(report)
 
 
+def test_record_digests_the_policy_files_the_gate_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gatekeeper import cli
+
+    base = write(tmp_path, "base.yaml", "version: 1\nfail_on: critical\n")
+    team = write(tmp_path, "team.yaml", "version: 1\nextends: base.yaml\n")
+    rec = tmp_path / "record.json"
+    read = {p.name: sha(p) for p in (base, team)}
+    real = cli.load_reports
+
+    def load_then_edit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        base.write_text("version: 1\nfail_on: low\n")  # after the gate read the policy
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "load_reports", load_then_edit)
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--no-annotations", "--policy", str(team), "--record", str(rec), str(REPORTS / "hadolint.json")])
+    files = json.loads(rec.read_text())["policy"]["files"]
+    assert [Path(f["path"]).name for f in files] == ["base.yaml", "team.yaml"]
+    assert {Path(f["path"]).name: f["sha256"] for f in files} == read
+    assert read["base.yaml"] != sha(base)
+
+
 def test_replay_confirms_the_same_verdict(tmp_path: Path) -> None:
     rec = tmp_path / "record.json"
     r = gk("check", "--policy", TEAM, "--env", "staging", "--record", rec, REPORTS / "gitleaks.json", REPORTS / "checkov.json")
