@@ -82,6 +82,17 @@ def write_report(path: str, render: Callable[[Sink], None]) -> None:
         raise
 
 
+def rendered(render: Callable[[Sink], None]) -> str:
+    """What ``render`` writes into a :class:`Sink`, as text (a reporter's ``format``)."""
+    buffer = io.BytesIO()
+    sink = Sink(buffer)
+    try:
+        render(sink)
+    finally:
+        sink.close()
+    return buffer.getvalue().decode("utf-8")
+
+
 class Sink:
     """Where a report's pieces go: a binary file, written by a background thread.
 

@@ -26,7 +26,6 @@ bounded (a megabyte-long message is cut, ending with an ellipsis).
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -52,15 +51,9 @@ class JsonFormat:
     """The whole verdict as JSON for other tools."""
 
     def format(self, verdict: Verdict) -> str:
-        from gatekeeper.output import Sink
+        from gatekeeper.output import rendered
 
-        buffer = io.BytesIO()
-        sink = Sink(buffer)
-        try:
-            self.write(verdict, sink)
-        finally:
-            sink.close()
-        return buffer.getvalue().decode("utf-8")
+        return rendered(lambda sink: self.write(verdict, sink))
 
     def write(self, verdict: Verdict, sink: Sink) -> None:
         """Write the document into ``sink`` piece by piece (see ``reporters.jsonstream``)."""

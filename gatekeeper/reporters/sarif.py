@@ -30,7 +30,6 @@ out in a ``toolExecutionNotifications`` entry and ``properties.gatekeeper.omitte
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -149,15 +148,9 @@ class SarifFormat:
         """The decision's part of a result, by decision (kept, so that its id stays its own)."""
 
     def format(self, verdict: Verdict) -> str:
-        from gatekeeper.output import Sink
+        from gatekeeper.output import rendered
 
-        buffer = io.BytesIO()
-        sink = Sink(buffer)
-        try:
-            self.write(verdict, sink)
-        finally:
-            sink.close()
-        return buffer.getvalue().decode("utf-8")
+        return rendered(lambda sink: self.write(verdict, sink))
 
     def write(self, verdict: Verdict, sink: Sink) -> None:
         """Write the log into ``sink`` piece by piece (see ``reporters.jsonstream``)."""
