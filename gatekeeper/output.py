@@ -43,19 +43,14 @@ def write_report(path: str, render: Callable[[Sink], None]) -> None:
     or Ctrl-C never leaves a half-written report that a later step would upload.
     """
     if path == "-":
-        buffer = io.BytesIO()  # NOTE: stdout cannot rewind when a SARIF log is cut to size
-        sink = Sink(buffer)
-        try:
-            render(sink)
-        finally:
-            sink.close()
+        data = _in_memory(render)  # NOTE: stdout cannot rewind when a SARIF log is cut to size
         sys.stdout.flush()
         binary = getattr(sys.stdout, "buffer", None)
         if binary is not None:
-            binary.write(buffer.getvalue())
+            binary.write(data)
             binary.flush()
         else:  # a replaced text stream (an embedding program's, a test runner's)
-            sys.stdout.write(buffer.getvalue().decode("utf-8"))
+            sys.stdout.write(data.decode("utf-8"))
             sys.stdout.flush()
         return
     import tempfile  # NOTE: here, not at the top: a console-only gate writes no file (tempfile: ~3 ms)
@@ -84,13 +79,17 @@ def write_report(path: str, render: Callable[[Sink], None]) -> None:
 
 def rendered(render: Callable[[Sink], None]) -> str:
     """What ``render`` writes into a :class:`Sink`, as text (a reporter's ``format``)."""
+    return _in_memory(render).decode("utf-8")
+
+
+def _in_memory(render: Callable[[Sink], None]) -> bytes:
     buffer = io.BytesIO()
     sink = Sink(buffer)
     try:
         render(sink)
     finally:
         sink.close()
-    return buffer.getvalue().decode("utf-8")
+    return buffer.getvalue()
 
 
 class Sink:
