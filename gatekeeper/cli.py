@@ -487,11 +487,10 @@ def approve(
 ) -> None:
     """Record a person's approval of the findings in REPORTs that need it (docs/approval.md).
 
-    Evaluates like check (with the same --baseline as the gate, if it has one), then writes
-    a record of exactly the findings that need approval,
-    signed with $GATEKEEPER_APPROVAL_KEY; pass it to check --approval. Exit codes: 0 written,
-    1 the gate fails whatever is approved, 2 nothing to approve or the gate could not be
-    evaluated.
+    Evaluates like check (with the gate's --baseline, if it has one), then writes a record
+    of exactly the findings that need approval, signed with $GATEKEEPER_APPROVAL_KEY; pass
+    it to check --approval. Exit codes: 0 written, 1 the gate fails whatever is approved,
+    2 nothing to approve or the gate could not be evaluated.
     """
     from gatekeeper import approval, output
     from gatekeeper.policy import PolicyError, evaluate, resolve_policy
@@ -506,12 +505,9 @@ def approve(
         raise GateError(str(e)) from None
     known = None
     if baseline_path:
-        from gatekeeper.baseline import BaselineError, read_baseline
+        from gatekeeper.cli_beyond import load_baseline
 
-        try:
-            known = read_baseline(baseline_path)
-        except BaselineError as e:
-            raise GateError(str(e)) from None
+        known = load_baseline(baseline_path)
     verdict = evaluate(load_reports(reports, fmt), policy, today=datetime.date.today(), baseline=known)
     if verdict.status is Status.FAILED:
         sys.stderr.write(ConsoleFormat(colour=output.use_colour(sys.stderr), limit=20).format(verdict))

@@ -162,17 +162,23 @@ def policy_diff(old_path: str, new_path: str, reports: tuple[str, ...], env: str
     sys.stdout.write(format_diff(d, old_path, new_path, max_listed))
 
 
+def load_baseline(path: str) -> Any:
+    """The baseline at ``path`` (``--baseline``), or a ``GateError`` saying why not."""
+    from gatekeeper.baseline import BaselineError, read_baseline
+
+    try:
+        return read_baseline(path)
+    except BaselineError as e:
+        raise _gate_error(str(e)) from None
+
+
 def gate_inputs(outputs: Any, policy_path: str | None, env: str | None, fmt: str | None, baseline_path: str | None,
                 approval_path: str | None, record_path: str | None) -> None:
     """``check --baseline`` / ``--record``: read the baseline and fix what the record needs."""
-    from gatekeeper.baseline import BaselineError, read_baseline
     from gatekeeper.record import RecordInputs
 
     if baseline_path:
-        try:
-            outputs.baseline = read_baseline(baseline_path)
-        except BaselineError as e:
-            raise _gate_error(str(e)) from None
+        outputs.baseline = load_baseline(baseline_path)
     if record_path:
         inputs = RecordInputs(policy_path, env, fmt, baseline_path, approval_path)
         outputs.record = (record_path, inputs)
