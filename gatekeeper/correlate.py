@@ -70,6 +70,8 @@ def _same_file(a: str, b: str) -> bool:
 class _Union:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
+        self.joined: set[int] = set()
+        """Every index ever joined to another (the rest stay alone)."""
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -81,6 +83,7 @@ class _Union:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+            self.joined.update((a, b))
 
 
 def groups(items: Sequence[tuple[Finding, int]]) -> list[list[int]]:
@@ -91,16 +94,27 @@ def groups(items: Sequence[tuple[Finding, int]]) -> list[list[int]]:
     u = _Union(len(items))
     by_package: dict[tuple[str, str, str], list[int]] = {}
     by_line: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    # NOTE: 50k findings name a few thousand packages: each is normalised once.
+    keys: dict[tuple[str | None, str, str | None], tuple[str, str, str] | None] = {}
     for i, (f, _) in enumerate(items):
-        if f.kind is Kind.VULNERABILITY:
-            key = package_key(f)
+        kind = f.kind
+        if kind is Kind.VULNERABILITY:
+            pkg = f.package
+            if pkg is None:
+                continue
+            raw = (pkg.ecosystem, pkg.name, pkg.version)
+            key = keys[raw] if raw in keys else keys.setdefault(raw, package_key(f))
             if key is not None:
                 by_package.setdefault(key, []).append(i)
-        elif f.kind is Kind.SECRET and f.location.start_line:
+        elif kind is Kind.SECRET and f.location.start_line:
             path = secret_path(f)
             if path:
                 by_line.setdefault((posixpath.basename(path), f.location.start_line), []).append((i, path))
     for members in by_package.values():
+        if len({items[i][1] for i in members}) < 2:
+            # NOTE: one report's findings only: joined, they would be ambiguous and apart
+            # again (below), so their ids are not even compared (most packages, 50k findings).
+            continue
         owner: dict[str, int] = {}
         for i in members:
             for ident in vulnerability_ids(items[i][0]):
@@ -113,17 +127,21 @@ def groups(items: Sequence[tuple[Finding, int]]) -> list[list[int]]:
             for j, b in located[n + 1 :]:
                 if items[i][1] != items[j][1] and _same_file(a, b):
                     u.join(i, j)
+    # NOTE: a group's root is its first member (join keeps the smaller index).
     grouped: dict[int, list[int]] = {}
-    for i in range(len(items)):
+    for i in sorted(u.joined):
         grouped.setdefault(u.find(i), []).append(i)
-    out: list[list[int]] = []
+    alone = set()
     for members in grouped.values():
-        reports = [items[i][1] for i in members]
+        reports = [items[m][1] for m in members]
         if len(set(reports)) < len(reports):
-            out.extend([i] for i in members)  # ambiguous: one report saw it twice
-        else:
-            out.append(members)
-    out.sort(key=lambda g: g[0])
+            alone.update(members)  # ambiguous: one report saw it twice
+    out: list[list[int]] = []
+    for i in range(len(items)):
+        if i not in u.joined or i in alone:
+            out.append([i])
+        elif i in grouped:
+            out.append(grouped[i])
     return out
 
 

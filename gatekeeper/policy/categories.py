@@ -7,6 +7,7 @@ policy categorises findings without creating the selector dataclasses at import.
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from gatekeeper.model import Kind
@@ -33,6 +34,7 @@ def normalise_path(path: str) -> str:
     return path.lstrip("/")
 
 
+@lru_cache(maxsize=4096)  # NOTE: per distinct path, not per finding (thousands share a file)
 def _is_dockerfile(path: str | None) -> bool:
     name = posixpath.basename(normalise_path(path or "")).lower()
     return name.startswith(("dockerfile", "containerfile")) or name.endswith((".dockerfile", ".containerfile"))

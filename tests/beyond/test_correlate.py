@@ -163,3 +163,66 @@ def test_decided_severity_is_the_worst_sighting_first() -> None:
     key = next(e for e in v.results if e.finding.location.start_line == 9 and e.also)
     assert key.finding.tool == "trivy" and key.decision.severity is Severity.CRITICAL  # Trivy rates it critical
     assert key.also[0].location == Location("fixtures/targets/app/settings.py", 9, 9)
+
+
+def _reference_groups(items):  # type: ignore[no-untyped-def]
+    """The grouping written plainly (every item, then a sort): what correlate.groups must give."""
+    import posixpath
+
+    from gatekeeper import correlate
+
+    parent = list(range(len(items)))
+
+    def find(i):  # type: ignore[no-untyped-def]
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    def join(a, b):  # type: ignore[no-untyped-def]
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for i, (f, ri) in enumerate(items):
+        for j in range(i + 1, len(items)):
+            g, rj = items[j]
+            if f.kind is Kind.VULNERABILITY and g.kind is Kind.VULNERABILITY:
+                k = correlate.package_key(f)
+                if k is not None and k == correlate.package_key(g) and correlate.vulnerability_ids(f) & correlate.vulnerability_ids(g):
+                    join(i, j)
+            elif f.kind is Kind.SECRET and g.kind is Kind.SECRET and ri != rj and f.location.start_line == g.location.start_line:
+                a, b = correlate.secret_path(f), correlate.secret_path(g)
+                if a and b and posixpath.basename(a) == posixpath.basename(b) and correlate._same_file(a, b):
+                    join(i, j)
+    grouped: dict[int, list[int]] = {}
+    for i in range(len(items)):
+        grouped.setdefault(find(i), []).append(i)
+    out = []
+    for members in grouped.values():
+        reports_of = [items[m][1] for m in members]
+        out.extend([m] for m in members) if len(set(reports_of)) < len(reports_of) else out.append(members)
+    return sorted(out, key=lambda g: g[0])
+
+
+def test_groups_agree_with_the_plain_grouping() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gatekeeper import correlate
+
+    from dataclasses import replace
+
+    vuln = st.builds(
+        lambda rule, alias, name, version: replace(
+            finding("t", Kind.VULNERABILITY, rule, identifiers=(alias,)), package=Package(name, version, (), "pypi")),
+        st.sampled_from(["CVE-1", "CVE-2", "PYSEC-1"]), st.sampled_from(["CVE-1", "GHSA-1", "CWE-79"]),
+        st.sampled_from(["Django", "django", "flask"]), st.sampled_from(["1.0", "1.0.0", None]))
+    secret = st.builds(lambda path, line: finding("t", Kind.SECRET, "s", path=path, line=line),
+                       st.sampled_from(["a/x.py", "x.py", "b/x.py", "./x.py", "y.py"]), st.sampled_from([1, 2]))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(vuln | secret, st.integers(0, 2)), max_size=12))
+    def check(items):  # type: ignore[no-untyped-def]
+        assert correlate.groups(items) == _reference_groups(items)
+
+    check()
