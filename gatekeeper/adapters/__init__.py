@@ -1,7 +1,8 @@
 """Adapters: one module per scanner format, and detection of the format from content.
 
-Detection asks every adapter whether it recognises the document and refuses both
-"no one" and "more than one": a report is never read by a guess.
+Detection asks every format whether it recognises the document (``sniff.SNIFFERS``, the
+content tests each adapter's ``sniff`` uses, without importing the adapters) and refuses
+both "no one" and "more than one": a report is never read by a guess.
 """
 
 from __future__ import annotations

@@ -49,6 +49,8 @@ class Adapter(abc.ABC):
         match another adapter's documents: detection refuses ambiguous matches.
         Ambiguous empty documents (``null``, ``[]``) are never sniffed; they are
         attributed by ``--format`` or the file name (see ``gatekeeper.adapters.detect``).
+        The test itself lives in ``adapters/sniff.py``, which detection uses without
+        importing the adapter.
         """
 
     @abc.abstractmethod
