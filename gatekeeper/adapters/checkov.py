@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from gatekeeper.adapters import sniff
-from gatekeeper.adapters.interface import REDACTED, Adapter, Reader
+from gatekeeper.adapters.interface import Adapter, Reader, describe, redacted
 from gatekeeper.model import (
     FixState,
     Finding,
@@ -77,7 +77,7 @@ class CheckovAdapter(Adapter):
             # NOTE: checkov never prints [] or null; with nothing to scan it prints a summary.
             shown = "an empty list" if doc == [] else None
             raise r.fail("", f"not a checkov report: expected an object or a list of objects, "
-                             f"got {shown or _word(doc)}")
+                             f"got {shown or describe(doc)}")
         findings: list[Finding] = []
         gaps: list[Gap] = []
         categories: set[str] = set()
@@ -108,10 +108,6 @@ class CheckovAdapter(Adapter):
             warnings=tuple(r.warnings),
             categories=frozenset(categories),
         )
-
-
-def _word(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
 
 
 def _join(where: str, key: str) -> str:
@@ -246,9 +242,6 @@ def _package(
 
 
 def _redacted(c: dict[str, Any]) -> dict[str, Any]:
-    # Checkov masks most of a secret in code_block, but not all of it: never keep it.
-    copy = dict(c)
-    for key in ("code_block", "fixed_definition"):
-        if copy.get(key) is not None:
-            copy[key] = REDACTED
-    return copy
+    # Checkov masks most of a secret in code_block, but not all of it: never keep it. A
+    # null stays null (nothing was shown), so the shared ``redacted`` is not used.
+    return redacted(c, [k for k in ("code_block", "fixed_definition") if c.get(k) is not None])

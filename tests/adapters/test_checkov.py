@@ -206,9 +206,9 @@ def _bad(path: str, value: Any) -> dict[str, Any]:
 
 
 BAD: list[tuple[Any, str]] = [
-    ("a string", r"^bad.json: not a checkov report: expected an object or a list"),
+    ("a string", r"^bad.json: not a checkov report: expected an object or a list of objects, got a string$"),
     ([], r"^bad.json: not a checkov report: .*an empty list"),
-    (None, r"^bad.json: not a checkov report"),
+    (None, r"^bad.json: not a checkov report: .*got null$"),
     ([framework([check()]), 3], r"^bad.json: \$\[1\]: expected an object, got a number"),
     (_bad("check_type", 7), r"^bad.json: check_type: expected a string"),
     (_bad("results", KeyError), r"^bad.json: results: missing"),
