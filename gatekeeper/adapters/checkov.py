@@ -62,10 +62,6 @@ class CheckovAdapter(Adapter):
 
     name = "checkov"
 
-    @classmethod
-    def sniff(cls, doc: Any) -> bool:
-        return sniff.checkov(doc)
-
     def parse(self, doc: Any, source: str) -> Report:
         r = Reader(source)
         if isinstance(doc, dict):

@@ -52,10 +52,6 @@ class GitleaksAdapter(Adapter):
 
     name = "gitleaks"
 
-    @classmethod
-    def sniff(cls, doc: Any) -> bool:
-        return sniff.gitleaks(doc)
-
     def parse(self, doc: Any, source: str) -> Report:
         reader = Reader(source)
         # NOTE: v7 prints `null` and v8 prints `[]` when nothing leaked.

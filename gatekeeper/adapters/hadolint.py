@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader
 from gatekeeper.model import FixState, Finding, Kind, Location, Report, Severity, fingerprint
 
@@ -48,10 +47,6 @@ class HadolintAdapter(Adapter):
     """Reads hadolint's JSON output."""
 
     name = "hadolint"
-
-    @classmethod
-    def sniff(cls, doc: Any) -> bool:
-        return sniff.hadolint(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         reader = Reader(source)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any, ClassVar
 
+from gatekeeper.adapters.sniff import SNIFFERS
 from gatekeeper.model import Report
 
 
@@ -41,17 +42,16 @@ class Adapter(abc.ABC):
     """Format name, as given to ``--format``."""
 
     @classmethod
-    @abc.abstractmethod
     def sniff(cls, doc: Any) -> bool:
         """True when ``doc`` is unmistakably in this format.
 
-        Must be cheap (look at top-level keys and the first item only) and must not
-        match another adapter's documents: detection refuses ambiguous matches.
-        Ambiguous empty documents (``null``, ``[]``) are never sniffed; they are
-        attributed by ``--format`` or the file name (see ``gatekeeper.adapters.detect``).
-        The test itself lives in ``adapters/sniff.py``, which detection uses without
-        importing the adapter.
+        Cheap (top-level keys and the first item only) and never true for another
+        format's documents: detection refuses ambiguous matches. Ambiguous empty
+        documents (``null``, ``[]``) are never sniffed; they are attributed by ``--format``
+        or the file name (see ``gatekeeper.adapters.detect``). The test is this format's
+        in ``adapters/sniff.py``, which detection uses without importing the adapter.
         """
+        return SNIFFERS[cls.name](doc)
 
     @abc.abstractmethod
     def parse(self, doc: Any, source: str) -> Report:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader
 from gatekeeper.model import (
     FixState,
@@ -47,10 +46,6 @@ class PipAuditAdapter(Adapter):
     """Reads pip-audit's JSON output, both shapes."""
 
     name = "pip-audit"
-
-    @classmethod
-    def sniff(cls, doc: Any) -> bool:
-        return sniff.pip_audit(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         reader = Reader(source)

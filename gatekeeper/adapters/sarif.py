@@ -43,7 +43,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import REDACTED, Adapter, Reader
 from gatekeeper.model import (
     Finding,
@@ -85,10 +84,6 @@ class SarifAdapter(Adapter):
     """Reads SARIF 2.1.0 from any tool."""
 
     name = "sarif"
-
-    @classmethod
-    def sniff(cls, doc: Any) -> bool:
-        return sniff.sarif(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         r = Reader(source)

@@ -4,8 +4,8 @@
 own, and refuses it unless exactly one says yes; only then is the one adapter imported.
 
 NOTE: the adapters' modules took 3 ms of a small gate's start-up when detection imported
-all seven to call their ``sniff`` (bench/README.md). Each adapter's ``sniff`` is the
-function here, and the adapters use the item tests below when they parse.
+all seven to call their ``sniff`` (bench/README.md). ``Adapter.sniff`` looks its format's
+function up here, and the adapters use the item tests below when they parse.
 """
 
 from __future__ import annotations

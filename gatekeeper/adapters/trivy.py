@@ -45,7 +45,6 @@ from functools import cached_property
 from datetime import datetime
 from typing import Any
 
-from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader, describe, redacted
 from gatekeeper.model import (
     Cvss,
@@ -159,10 +158,6 @@ class TrivyAdapter(Adapter):
     """Reads Trivy's JSON output."""
 
     name = "trivy"
-
-    @classmethod
-    def sniff(cls, doc: Any) -> bool:
-        return sniff.trivy(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         return _Parser(source).parse(doc)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from gatekeeper.adapters import sniff
 from gatekeeper.adapters.interface import Adapter, Reader
 from gatekeeper.adapters.sonarqube.common import (
     TOOL,
@@ -32,10 +31,6 @@ class SonarQubeAdapter(Adapter):
     """Reads SonarQube Web API responses and generic issue import reports."""
 
     name = "sonarqube"
-
-    @classmethod
-    def sniff(cls, doc: Any) -> bool:
-        return sniff.sonarqube(doc)
 
     def parse(self, doc: Any, source: str) -> Report:
         # NOTE: every gate sniffs with this adapter; its readers (1.5 ms of start-up) are
