@@ -166,8 +166,9 @@ class SarifFormat:
         omitted_tools = sorted(ranked[self.max_runs :])
         kept = {t: by_tool[t][: self.max_results] for t in ranked[: self.max_runs]}
         sink.measure_gzip = True
+        origins = _Origins(verdict)
         while True:
-            for piece in pieces(self._log(verdict, kept, total, omitted_tools)):
+            for piece in pieces(self._log(verdict, kept, total, omitted_tools, origins)):
                 sink.write(piece)
             sink.close()
             if self._gzip_fits(sink):
@@ -193,11 +194,16 @@ class SarifFormat:
             return True
         return sink.exact_gzip_size(6) <= self.max_gzip_bytes
 
-    def _log(self, verdict: Verdict, kept: dict[str, list[Evaluated]], total: dict[str, int], omitted_tools: list[str]) -> Any:
+    def _log(
+        self, verdict: Verdict, kept: dict[str, list[Evaluated]], total: dict[str, int], omitted_tools: list[str], origins: _Origins
+    ) -> Any:
         import sarif_om as om
 
         versions = {r.tool: r.tool_version for r in verdict.reports if r.tool_version}
-        runs = [self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools) for tool, items in sorted(kept.items())]
+        runs = [
+            self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools, origins)
+            for tool, items in sorted(kept.items())
+        ]
         # The skeleton through sarif-om (empty rules and results keep their places), then
         # the rules and results, streamed, put in.
         log = to_json_data(om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run for run, _, _ in runs]))
@@ -215,6 +221,7 @@ class SarifFormat:
         version: str | None,
         verdict: Verdict,
         omitted_tools: list[str],
+        origins: _Origins,
     ) -> tuple[Any, Streamed, Streamed]:
         index: dict[str, int] = {}
         worst: dict[str, Severity] = {}
@@ -228,7 +235,6 @@ class SarifFormat:
                 worst[rid] = severity
             elif severity > worst[rid]:
                 worst[rid] = severity
-        origins = _Origins(verdict)
         rules = Streamed(firsts, lambda f: self._rule(f, worst[f.rule_id]))
         results = Streamed(
             items,
