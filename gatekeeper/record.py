@@ -101,7 +101,7 @@ def finding_record(e: Evaluated) -> dict[str, Any]:
 def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
     """The decision record for ``verdict`` as JSON text."""
     # NOTE: the policy files and digests of the bytes the gate read (Policy.files).
-    files = [{"path": p, "sha256": digest} for p, digest in verdict.policy_files] if inputs.policy_path else []
+    files = [{"path": p, "sha256": digest} for p, digest in verdict.policy_files]
     doc = {
         "recordVersion": RECORD_VERSION,
         "gatekeeper": __version__,
