@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gatekeeper.verdict import Decision, Evaluated, Outcome, Status, Verdict, sort_key, status_of
+from gatekeeper.verdict import ApprovalUse, Decision, Evaluated, Outcome, Status, Verdict, sort_key, status_of
 
 RECORD_VERSION = 1
 RECORD_KIND = "gatekeeper-approval"
@@ -224,7 +224,11 @@ def apply(verdict: Verdict, record: ApprovalRecord, source: str) -> Verdict:
     if gone:
         notices.append(f"{source}: {gone} approved finding{'s are' if gone != 1 else ' is'} no longer present or no longer need approval")
     status = status_of(results, verdict.problems, verdict.enforce, warned=verdict.gate_warnings)
-    return replace(verdict, results=tuple(results), notices=tuple(notices), status=status)
+    uses = list(verdict.approvals)
+    if covered:
+        let_pass = sum(1 for e in results if e.decision.decided_by == f"{DECIDED_BY} {record.approver}")
+        uses.append(ApprovalUse(record.approver, f"{DECIDED_BY} {record.approver}", let_pass))
+    return replace(verdict, results=tuple(results), notices=tuple(notices), status=status, approvals=tuple(uses))
 
 
 def _describe(e: Evaluated) -> str:
