@@ -1,4 +1,6 @@
-"""Approval records: a person's signed sign-off on exactly the findings that needed it. Pure.
+"""Approval records: a person's signed sign-off on exactly the findings that needed it.
+
+Pure but for ``read_record``, the one place an approval record file is read.
 
 ``gatekeeper approve`` writes a record; ``gatekeeper check --approval FILE`` verifies it and
 lets the findings it covers pass. Sample (docs/approval.md describes every field)::
@@ -184,6 +186,27 @@ def loads(text: str, key: bytes, source: str) -> ApprovalRecord:
     if _body(record) != data:
         raise ApprovalError(f"{source}: malformed approval record (unexpected fields)")
     return record
+
+
+MAX_RECORD_BYTES = 1_048_576
+"""An approval record is a few KB; anything beyond 1 MB is not one."""
+
+
+def read_record(path: str, environ: Mapping[str, str]) -> ApprovalRecord:
+    """The verified approval record at ``path`` (key from ``environ``), or an ``ApprovalError``
+    naming the file and the reason. The only loader of approval files (``check --approval``,
+    ``scan --approval``, ``replay``)."""
+    key = key_from_env(environ)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(MAX_RECORD_BYTES + 1)
+    except OSError as e:
+        raise ApprovalError(f"{path}: cannot read the approval record: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ApprovalError(f"{path}: not an approval record (not UTF-8 text)") from None
+    if len(text) > MAX_RECORD_BYTES:
+        raise ApprovalError(f"{path}: larger than 1 MB: not an approval record")
+    return loads(text, key, path)
 
 
 def apply(verdict: Verdict, record: ApprovalRecord, source: str) -> Verdict:

@@ -220,12 +220,10 @@ def compare(doc: dict[str, Any], verdict: Verdict) -> Comparison:
 
 
 def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
-    """Evaluate the recorded inputs again as of the recorded day; raises ``RecordError``
-    when an input cannot be read again (standard input, a server, a missing file)."""
-    from gatekeeper.adapters import AdapterError
-    from gatekeeper.baseline import BaselineError, read_baseline
-    from gatekeeper.policy import PolicyError, evaluate, resolve_policy
-    from gatekeeper.sources import SourceError, load_report
+    """Evaluate the recorded inputs again as of the recorded day, through the same pipeline as
+    ``check`` (``gate.run_gate``); raises ``RecordError`` when an input cannot be read again
+    (standard input, a server, a missing file)."""
+    from gatekeeper.gate import GateError, GateRequest, run_gate
 
     changed: list[str] = []
 
@@ -243,37 +241,26 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
         check(f["path"], f.get("sha256"), "policy file")
     for r in doc["reports"]:
         check(r["source"], r.get("sha256"), "report")
-    baseline = None
     for what in ("baseline", "approval"):
         if doc.get(what):
             check(doc[what]["path"], doc[what].get("sha256"), what)
-    today = datetime.date.fromisoformat(doc["today"])
-    try:
-        policy = resolve_policy(policy_doc.get("path"), policy_doc.get("environment"))
-        reports = [load_report(r["source"], doc.get("format")) for r in doc["reports"]]
-        if doc.get("baseline"):
-            baseline = read_baseline(doc["baseline"]["path"])
-    except (PolicyError, SourceError, AdapterError, BaselineError) as e:
-        raise RecordError(f"{source}: cannot replay: {e}") from None
-    if policy_doc.get("path") and [f["path"] for f in policy_doc.get("files") or []] != [p for p, _ in policy.files]:
-        changed.append(f"policy {policy_doc['path']}: its extends chain changed")
     recorded = datetime.datetime.fromisoformat(str(doc.get("time", "")).replace("Z", "+00:00")) if doc.get("time") else None
-    verdict = evaluate(reports, policy, today=today, baseline=baseline, now=recorded)  # report age as it was
-    if doc.get("approval"):
-        verdict = _approve(verdict, doc["approval"]["path"], source)
+    request = GateRequest(
+        reports=tuple(r["source"] for r in doc["reports"]),
+        format=doc.get("format"),
+        policy_path=policy_doc.get("path"),
+        environment=policy_doc.get("environment"),
+        baseline_path=(doc.get("baseline") or {}).get("path"),
+        approval_path=(doc.get("approval") or {}).get("path"),
+        today=datetime.date.fromisoformat(doc["today"]),
+        now=recorded,  # report age as it was
+    )
+    try:
+        verdict = run_gate(request)
+    except GateError as e:
+        raise RecordError(f"{source}: cannot replay: {e}") from None
+    if policy_doc.get("path") and [f["path"] for f in policy_doc.get("files") or []] != [p for p, _ in verdict.policy_files]:
+        changed.append(f"policy {policy_doc['path']}: its extends chain changed")
     result = compare(doc, verdict)
     result.inputs = changed
     return result, verdict
-
-
-def _approve(verdict: Verdict, path: str, source: str) -> Verdict:
-    """The recorded approval applied again (its signature checked with $GATEKEEPER_APPROVAL_KEY)."""
-    from gatekeeper import approval
-
-    try:
-        key = approval.key_from_env(os.environ)
-        with open(path, encoding="utf-8") as fh:
-            record = approval.loads(fh.read(), key, path)
-    except (OSError, UnicodeDecodeError, approval.ApprovalError) as e:
-        raise RecordError(f"{source}: cannot replay the approval {path}: {e}") from None
-    return approval.apply(verdict, record, path)

@@ -68,7 +68,7 @@ class Evaluated:
     finding: Finding
     decision: Decision
     also: tuple[Finding, ...] = ()
-    """The same problem as other tools (or reports) saw it (``gatekeeper/correlate.py``);
+    """The same problem as other tools (or reports) saw it (``gatekeeper/policy/correlate.py``);
     counted once, decided as its worst sighting."""
     known: bool = False
     """In the ``check --baseline`` file: not a new finding."""

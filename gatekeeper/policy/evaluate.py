@@ -15,7 +15,7 @@ Precedence, for each finding (the first step that applies decides):
    else pass.
 
 One problem reported by several tools is then one decision, its worst sighting's
-(``gatekeeper/correlate.py``), so budgets and counts see it once.
+(``gatekeeper/policy/correlate.py``), so budgets and counts see it once.
 
 Then budgets: when more findings at or above a rule's budget severity pass (or warn) under
 that rule than its ``max``, all of them fail. A missing required report is a gate problem.
@@ -63,32 +63,46 @@ def rate(finding: Finding, policy: Policy, categories: frozenset[str]) -> tuple[
 _TOP_LEVEL = Thresholds()
 """A rule's thresholds when no rule selects the finding: all from the top-level settings."""
 
-Memo = dict[tuple[object, ...], Decision]
-"""Decisions by thresholds already taken in one evaluation, by what they depend on."""
+class Memo:
+    """Threshold decisions already taken in one evaluation, keyed by their whole input.
+
+    NOTE: a speed device. 50k findings of one report come to a few hundred distinct
+    threshold decisions; deciding (and formatting the reason strings) once per distinct
+    input instead of once per finding was ~10% of a large report's gate (bench/README.md).
+    The key is every argument of ``_decide_by_thresholds`` but the policy, which is fixed
+    for the memo's life (one evaluation): a new input to that decision has to be a new
+    parameter, and so becomes part of the key. The thresholds are keyed by identity: they
+    belong to the policy, which outlives the memo.
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        self._policy = policy
+        self._decided: dict[tuple[object, ...], Decision] = {}
+
+    def decide(
+        self, t: Thresholds, by: str | None, severity: Severity, rated: str, unfixed: bool, status: str | None,
+        score: float | None,
+    ) -> Decision:
+        key = (id(t), by, severity, rated, unfixed, status, score)
+        decided = self._decided.get(key)
+        if decided is None:
+            decided = self._decided[key] = _decide_by_thresholds(self._policy, t, by, severity, rated, unfixed, status, score)
+        return decided
 
 
 def _thresholds(
     f: Finding, severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None, memo: Memo | None = None
 ) -> Decision:
-    """Decide by thresholds; ``by`` names the rule, or ``None`` for the top-level settings.
-
-    With a ``memo``, equal inputs share one (frozen) ``Decision``.
-    """
-    # NOTE: per distinct (thresholds, severity, fix, CVSS score), not per finding: 50k findings
-    # of one report come to a few hundred decisions, and their strings are built once.
+    """Decide by thresholds; ``by`` names the rule, or ``None`` for the top-level settings."""
     unfixed = f.kind is Kind.VULNERABILITY and f.fix is FixState.NONE
-    score = f.cvss_score
-    key = (id(t), by, severity, rated, unfixed, f.status if unfixed else None, score)
-    decided = memo.get(key) if memo is not None else None
-    if decided is None:
-        decided = _decide_by_thresholds(severity, rated, t, policy, by, unfixed, f.status, score)
-        if memo is not None:
-            memo[key] = decided
-    return decided
+    status = f.status if unfixed else None  # NOTE: the status is only read for an unfixed finding
+    if memo is None:
+        return _decide_by_thresholds(policy, t, by, severity, rated, unfixed, status, f.cvss_score)
+    return memo.decide(t, by, severity, rated, unfixed, status, f.cvss_score)
 
 
 def _decide_by_thresholds(
-    severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None, unfixed: bool,
+    policy: Policy, t: Thresholds, by: str | None, severity: Severity, rated: str, unfixed: bool,
     status: str | None, score: float | None,
 ) -> Decision:
     d = policy.defaults
@@ -259,15 +273,15 @@ def evaluate(
 ) -> Verdict:
     """Decide every finding of every report and the gate's status, as of ``today``.
 
-    One problem seen by several tools is one decision (``gatekeeper/correlate.py``), before
+    One problem seen by several tools is one decision (``gatekeeper/policy/correlate.py``), before
     budgets count; a ``baseline`` excuses known findings after them (``gatekeeper/baseline.py``).
     """
-    from gatekeeper.correlate import correlate_reports
+    from gatekeeper.policy.correlate import correlate_reports
 
     reports = tuple(reports)
     ledger = ExceptionLedger(policy, today or datetime.date.today())
     decided = []
-    memo: Memo = {}
+    memo = Memo(policy)
     for r in reports:
         for f in r.findings:
             d, rule = _decide(f, policy, categories_of(f, r), ledger, memo)

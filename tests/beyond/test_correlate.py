@@ -169,7 +169,7 @@ def _reference_groups(items):  # type: ignore[no-untyped-def]
     """The grouping written plainly (every item, then a sort): what correlate.groups must give."""
     import posixpath
 
-    from gatekeeper import correlate
+    from gatekeeper.policy import correlate
 
     parent = list(range(len(items)))
 
@@ -208,7 +208,7 @@ def test_groups_agree_with_the_plain_grouping() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from gatekeeper import correlate
+    from gatekeeper.policy import correlate
 
     from dataclasses import replace
 
