@@ -13,22 +13,22 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from gatekeeper import __version__
+from gatekeeper.gate import GateError, GateRequest, run_gate
+from gatekeeper.cli_options import format_option, output_options
+from gatekeeper.reporters import FILE_OUTPUTS
 
 EXIT_PASSED = 0
 EXIT_VIOLATED = 1
 EXIT_ERROR = 2
 EXIT_NEEDS_APPROVAL = 3
 
-_FORMAT_NAMES = ["trivy", "gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube", "sarif"]
-
-
-class GateError(Exception):
-    """Something that makes the gate impossible to evaluate (exit 2)."""
+__all__ = ["EXIT_ERROR", "EXIT_NEEDS_APPROVAL", "EXIT_PASSED", "EXIT_VIOLATED", "GateError", "cli", "main"]
 
 
 class _LazyGroup(click.Group):
@@ -60,22 +60,48 @@ def cli() -> None:
     """gatekeeper: a security gate over scanner reports."""
 
 
+@dataclass(frozen=True)
+class Outputs:
+    """Where a verdict goes; shared by every command that ends in one (``check``, ``scan``)."""
+
+    files: tuple[tuple[str, str], ...] = ()
+    """(output name, path) for each report file asked for (``-``: standard output)."""
+    colour: bool | None = None
+    """Colour on the console; ``None``: on a terminal, unless ``NO_COLOR``."""
+    max_listed: int = 50
+    """Failing findings listed on the console."""
+    annotations: bool | None = None
+    """GitHub workflow annotations on stdout; ``None``: when ``GITHUB_ACTIONS=true``."""
+    explain: bool = False
+    """Also print, finding by finding, what decided it (``--explain``)."""
+    github: bool | None = None
+    """Step summary and step outputs for GitHub Actions; ``None``: when ``GITHUB_ACTIONS=true``."""
+    record: tuple[str, Any] | None = None
+    """``(path, record.RecordInputs)`` for a decision record (``--record``)."""
+
+    def path(self, name: str) -> str | None:
+        return dict(self.files).get(name)
+
+    def to_stdout(self) -> bool:
+        """True when a machine-readable output goes to stdout (then people read stderr)."""
+        return any(path == "-" for _, path in self.files)
+
+
+def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
+    """The ``Outputs`` of a command's output options (taken out of ``options``)."""
+    files = tuple((spec.name, path) for spec in FILE_OUTPUTS if (path := options.pop(f"{spec.name}_path", None)))
+    if sum(1 for _, path in files if path == "-") > 1:
+        raise click.UsageError("only one output can go to standard output (-)")
+    return Outputs(files=files, **settings)
+
+
 @cli.command()
 @click.argument("reports", nargs=-1, metavar="REPORT...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_FORMAT_NAMES),
-    help="Read every report as this format instead of recognising it from the content.",
-)
+@format_option()
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file (YAML).")
-@click.option("--sarif", "sarif_path", metavar="FILE", help="Write SARIF 2.1.0 with every finding and its verdict.")
+@output_options
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off (default: on a terminal, unless NO_COLOR).")
 @click.option("--max-listed", default=50, show_default=True, type=click.IntRange(min=0), help="Failing findings listed on the console.")
-@click.option("--json", "json_path", metavar="FILE", help="Write every finding and the verdict as JSON (docs/json-output.md).")
-@click.option("--markdown", "markdown_path", metavar="FILE", help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY, a PR comment).")
-@click.option("--junit", "junit_path", metavar="FILE", help="Write JUnit XML for Jenkins and GitLab test views.")
-@click.option("--html", "html_path", metavar="FILE", help="Write a self-contained HTML report.")
 @click.option(
     "--annotations/--no-annotations",
     default=None,
@@ -110,13 +136,8 @@ def check(
     reports: tuple[str, ...],
     fmt: str | None,
     policy_path: str | None,
-    sarif_path: str | None,
     colour: bool | None,
     max_listed: int,
-    json_path: str | None,
-    markdown_path: str | None,
-    junit_path: str | None,
-    html_path: str | None,
     annotations: bool | None,
     github_outputs: bool | None,
     env: str | None,
@@ -124,22 +145,19 @@ def check(
     approval_path: str | None,
     baseline_path: str | None,
     record_path: str | None,
-    **sonar: Any,
-) -> None:
+    **options: Any,
+) -> int:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
 
     Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated,
     3 needs a person's approval.
     """
-    from gatekeeper.adapters import AdapterError
-    from gatekeeper.policy import PolicyError, resolve_policy
-    from gatekeeper.sources import SourceError
-
+    sonar = {name: options.pop(name) for name in list(options) if name.startswith("sonar_")}
     sonar_settings = None
     # NOTE: the SonarQube client (1.5 ms of a small gate's start-up) is imported only when a
     # --sonar-* option names something; the two timeouts always have values.
     if any(value for name, value in sonar.items() if name not in ("sonar_wait_timeout", "sonar_timeout")):
-        from gatekeeper.sources.sonarqube import load_sonarqube, settings_from_options
+        from gatekeeper.sources.sonarqube import settings_from_options
 
         try:
             sonar_settings = settings_from_options(sonar, os.environ)
@@ -149,145 +167,30 @@ def check(
         raise click.UsageError("no report given (pass report files, a directory, - for standard input, or --sonar-url)")
     if list(reports).count("-") > 1:
         raise click.UsageError("standard input (-) can be read only once")
-    outputs = gate_outputs(sarif_path, colour, max_listed, json_path, markdown_path, junit_path, html_path, annotations, explain)
-    try:
-        policy = resolve_policy(policy_path, env)
-    except PolicyError as e:
-        raise GateError(str(e)) from None
-    approval = read_approval(approval_path) if approval_path else None
+    record = None
+    if record_path:
+        from gatekeeper.record import RecordInputs
 
-    # NOTE: a decision record holds each report's digest, taken from the bytes the gate read.
-    loaded = load_reports(reports, fmt, digest=bool(record_path))
-    if sonar_settings:
-        try:
-            loaded.extend(load_sonarqube(sonar_settings))
-        except (SourceError, AdapterError) as e:
-            raise GateError(f"{e}; the gate was not evaluated") from None
-
-    outputs.github = github_outputs
-    outputs.approval = approval
-    if baseline_path or record_path:
-        from gatekeeper.cli_beyond import gate_inputs
-
-        gate_inputs(outputs, policy_path, env, fmt, baseline_path, approval_path, record_path)
-    finish(loaded, policy, outputs)
+        record = (record_path, RecordInputs(policy_path, env, fmt, baseline_path, approval_path))
+    outputs = outputs_from(
+        options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain, github=github_outputs,
+        record=record,
+    )
+    request = GateRequest(
+        reports=reports, format=fmt, sonar=sonar_settings, policy_path=policy_path, environment=env,
+        baseline_path=baseline_path, approval_path=approval_path,
+        # NOTE: a decision record holds each report's digest, taken from the bytes the gate
+        # read, and the day it was decided on.
+        today=record[1].today if record else None, digest=record is not None,
+    )
+    return deliver(run_gate(request), outputs)
 
 
-def gate_outputs(
-    sarif_path: str | None,
-    colour: bool | None,
-    max_listed: int,
-    json_path: str | None,
-    markdown_path: str | None,
-    junit_path: str | None,
-    html_path: str | None,
-    annotations: bool | None,
-    explain: bool,
-) -> GateOutputs:
-    """The outputs of check's output options, which every gate command shares."""
-    if [sarif_path, json_path, markdown_path, junit_path, html_path].count("-") > 1:
-        raise click.UsageError("only one output can go to standard output (-)")
-    outputs = GateOutputs(sarif=sarif_path, colour=colour, max_listed=max_listed)
-    outputs.reports = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
-    outputs.annotations = annotations
-    outputs.explain = explain
-    return outputs
-
-
-def load_reports(reports: tuple[str, ...], fmt: str | None, digest: bool = False) -> list[Any]:
-    """Every report named (directories expanded), or a ``GateError`` listing each one that failed."""
-    from gatekeeper.adapters import AdapterError
-    from gatekeeper.sources import SourceError, expand_paths, load_report
-
-    try:
-        names = list(expand_paths(reports))
-    except SourceError as e:
-        raise GateError(str(e)) from None
-    # NOTE: the largest file first, and only the last one read keeps its raw items in
-    # memory (the others' are read again if ever wanted: model.RawRef). The peak is then
-    # about the largest report decoded alone, plus the findings of the rest; and a single
-    # report is not freed just before the process exits (0.04 s for 50k findings).
-    order = sorted(range(len(names)), key=lambda i: -_size(names[i]))
-    loaded: dict[int, Any] = {}
-    errors: dict[int, str] = {}
-    for n, i in enumerate(order):
-        try:
-            loaded[i] = load_report(names[i], fmt, keep_raw=n == len(order) - 1, digest=digest)
-        except (SourceError, AdapterError) as e:
-            errors[i] = str(e)
-    if errors:
-        listed = "\n".join(errors[i] for i in sorted(errors))
-        raise GateError(listed + f"\n{len(errors)} of {len(names)} reports could not be read; the gate was not evaluated")
-    return [loaded[i] for i in range(len(names))]
-
-
-def _size(name: str) -> int:
-    try:
-        return os.stat(name).st_size
-    except OSError:  # standard input, or unreadable (reading it says why)
-        return 0
-
-
-def read_approval(path: str) -> Any:
-    """The verified approval record at ``path`` (with its path), or a ``GateError``."""
-    from gatekeeper import approval
-
-    try:
-        key = approval.key_from_env(os.environ)
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read(1_048_576 + 1)
-        if len(text) > 1_048_576:
-            raise approval.ApprovalError(f"{path}: larger than 1 MB: not an approval record")
-        return approval.loads(text, key, path), path
-    except OSError as e:
-        raise GateError(f"{path}: cannot read the approval record: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise GateError(f"{path}: not an approval record (not UTF-8 text)") from None
-    except approval.ApprovalError as e:
-        raise GateError(str(e)) from None
-
-
-class GateOutputs:
-    """Where the gate's results go; shared by every command that ends in a verdict."""
-
-    def __init__(self, sarif: str | None = None, colour: bool | None = None, max_listed: int = 50) -> None:
-        self.sarif = sarif
-        self.colour = colour
-        self.max_listed = max_listed
-        self.reports: dict[str, str | None] = {}
-        """Other report files by format name (``json``, ``markdown``, ``junit``, ``html``)."""
-        self.annotations: bool | None = None
-        """GitHub workflow annotations on stdout; None: when ``GITHUB_ACTIONS=true``."""
-        self.explain = False
-        """Also print, finding by finding, what decided it (``--explain``)."""
-        self.github: bool | None = None
-        """Step summary and step outputs for GitHub Actions; None: when ``GITHUB_ACTIONS=true``."""
-        self.approval: Any = None
-        """A verified approval record and its path (``--approval``), applied to the verdict."""
-        self.baseline: Any = None
-        """Known findings (``--baseline``): only new ones fail."""
-        self.record: Any = None
-        """``(path, RecordInputs)`` for a decision record (``--record``)."""
-        self.today: datetime.date | None = None
-        """The evaluation day (default: today); fixed when a record is written."""
-
-    def to_stdout(self) -> bool:
-        """True when a machine-readable output goes to stdout (then people read stderr)."""
-        return self.sarif == "-" or "-" in self.reports.values()
-
-
-def finish(reports: list[Any], policy: Any, outputs: GateOutputs) -> None:
-    """Evaluate, write every output, exit with the verdict's code. Never returns."""
+def deliver(verdict: Any, outputs: Outputs) -> int:
+    """Print the summary, write every output; the exit code for the verdict."""
     from gatekeeper import output
-    from gatekeeper.policy import evaluate
     from gatekeeper.reporters.console import ConsoleFormat
-    from gatekeeper.verdict import Status
 
-    verdict = evaluate(reports, policy, today=outputs.today or datetime.date.today(), baseline=outputs.baseline)
-    if outputs.approval is not None:
-        from gatekeeper import approval
-
-        verdict = approval.apply(verdict, *outputs.approval)
     stream = sys.stderr if outputs.to_stdout() else sys.stdout
     if outputs.explain:
         from gatekeeper.reporters.explain import ExplainFormat
@@ -297,13 +200,11 @@ def finish(reports: list[Any], policy: Any, outputs: GateOutputs) -> None:
     stream.write(text)
     stream.flush()
     write_reports(verdict, outputs)
-    sys.exit(exit_code(verdict.status))
+    return exit_code(verdict.status)
 
 
-def write_reports(verdict: Any, outputs: GateOutputs) -> None:
+def write_reports(verdict: Any, outputs: Outputs) -> None:
     """Annotations, then every report file (atomically; ``-`` is stdout)."""
-    import os
-
     from gatekeeper import output
 
     # Paths in reports are made relative to the checkout (GitHub wants repository paths).
@@ -316,21 +217,12 @@ def write_reports(verdict: Any, outputs: GateOutputs) -> None:
         stream = sys.stderr if outputs.to_stdout() else sys.stdout
         stream.write(AnnotationsFormat(root=root).format(verdict))
         stream.flush()
-    if outputs.sarif:
-        from gatekeeper.reporters.sarif import SarifFormat
+    if outputs.files:
+        # NOTE: imported only for a report to write: a console-only gate loads no other reporter.
+        from gatekeeper.reporters import reporter_for
 
-        sarif = SarifFormat(root=root)
-        output.write_report(outputs.sarif, lambda sink: sarif.write(verdict, sink))
-    for name, path in outputs.reports.items():
-        if path:
-            # NOTE: imported only for a report to write: the registry loads every formatter.
-            from gatekeeper.reporters import FORMATTERS, OutputFormat
-
-            formatter: Any = FORMATTERS[OutputFormat(name)]()
-            if hasattr(formatter, "write"):  # NOTE: written piece by piece (large JSON reports)
-                output.write_report(path, lambda sink: formatter.write(verdict, sink))
-            else:
-                output.write_file(path, formatter.format(verdict))
+        for name, path in outputs.files:
+            output.write_output(path, reporter_for(name, root=root), verdict)
     if outputs.record is not None:
         from gatekeeper.record import record_document
 
@@ -339,7 +231,7 @@ def write_reports(verdict: Any, outputs: GateOutputs) -> None:
         write_github(verdict, outputs)
 
 
-def write_github(verdict: Any, outputs: GateOutputs) -> None:
+def write_github(verdict: Any, outputs: Outputs) -> None:
     """Append the summary to ``$GITHUB_STEP_SUMMARY`` and the step outputs to ``$GITHUB_OUTPUT``.
 
     Appended, never replaced: the runner gives one file per step and earlier commands of
@@ -349,13 +241,13 @@ def write_github(verdict: Any, outputs: GateOutputs) -> None:
     from gatekeeper.reporters.markdown import MarkdownFormat
 
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    markdown = outputs.reports.get("markdown")
+    markdown = outputs.path("markdown")
     # `--markdown "$GITHUB_STEP_SUMMARY"` has written it already: do not show it twice.
     if summary and not (markdown and os.path.abspath(markdown) == os.path.abspath(summary)):
         with open(summary, "a", encoding="utf-8", newline="\n") as fh:
             fh.write(github.step_summary(MarkdownFormat().format(verdict)))
     if os.environ.get("GITHUB_OUTPUT"):
-        paths = {"sarif": outputs.sarif, **outputs.reports}
+        paths = {spec.name: outputs.path(spec.name) for spec in FILE_OUTPUTS}
         with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8", newline="\n") as fh:
             fh.write(github.output_lines(github.step_outputs(verdict, paths)))
 
@@ -394,18 +286,14 @@ def scan(
     reports_dir: str | None,
     policy_path: str | None,
     env: str | None,
-    sarif_path: str | None,
     colour: bool | None,
     max_listed: int,
-    json_path: str | None,
-    markdown_path: str | None,
-    junit_path: str | None,
-    html_path: str | None,
     annotations: bool | None,
     explain: bool,
     baseline_path: str | None,
     approval_path: str | None,
-) -> None:
+    **options: Any,
+) -> int:
     """Run the scanners on PATH (default: .) in containers, then gate their reports as check does.
 
     A scanner that fails (missing image, error exit, crash, timeout, no report) fails the gate
@@ -415,21 +303,17 @@ def scan(
     from dataclasses import replace
 
     from gatekeeper import output
-    from gatekeeper.policy import PolicyError, resolve_policy
+    from gatekeeper.gate import decide, prepare
     from gatekeeper.scanners import ScannerConfigError, load_scanner_config
     from gatekeeper.sources.docker_runner import Progress, ScanSettings, collect
 
-    outputs = gate_outputs(sarif_path, colour, max_listed, json_path, markdown_path, junit_path, html_path, annotations, explain)
+    outputs = outputs_from(options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain)
     try:
         available = load_scanner_config(config_path)
-        policy = resolve_policy(policy_path, env)
-    except (ScannerConfigError, PolicyError) as e:
+    except ScannerConfigError as e:
         raise GateError(str(e)) from None
-    outputs.approval = read_approval(approval_path) if approval_path else None
-    if baseline_path:
-        from gatekeeper.cli_beyond import gate_inputs
-
-        gate_inputs(outputs, policy_path, env, None, baseline_path, approval_path, None)
+    # The policy, baseline and approval are read before any scanner runs: a bad one fails fast.
+    prepared = prepare(GateRequest(policy_path=policy_path, environment=env, baseline_path=baseline_path, approval_path=approval_path))
     for name in (*names, *(n for n in local_names if n != "all")):
         if name not in available:
             raise click.BadParameter(f"unknown scanner {name!r} (known: {', '.join(available)})") from None
@@ -459,14 +343,14 @@ def scan(
         raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(chosen)} scanners failed; the gate was not evaluated")
     if not outcomes:
         raise GateError("no scanner produced a report (every one was skipped); the gate was not evaluated")
-    finish([o.report for o in outcomes], policy, outputs)
+    return deliver(decide(prepared, [o.report for o in outcomes]), outputs)
 
 
 # `scan` ends in the same gate as `check`: it takes check's policy, output, baseline and
 # approval options as they are. Not --record: its reports are not files a replay could
 # read again (keep them with --reports-dir and gate them with check --record).
-_GATE_OPTIONS = ("policy_path", "env", "sarif_path", "colour", "max_listed", "json_path", "markdown_path",
-                 "junit_path", "html_path", "annotations", "explain", "baseline_path", "approval_path")
+_GATE_OPTIONS = ("policy_path", "env", *(f"{spec.name}_path" for spec in FILE_OUTPUTS), "colour", "max_listed",
+                 "annotations", "explain", "baseline_path", "approval_path")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 
@@ -484,7 +368,7 @@ def approve(
     policy_path: str | None,
     env: str | None,
     baseline_path: str | None,
-) -> None:
+) -> int:
     """Record a person's approval of the findings in REPORTs that need it (docs/approval.md).
 
     Evaluates like check (with the gate's --baseline, if it has one), then writes a record
@@ -493,26 +377,19 @@ def approve(
     2 nothing to approve or the gate could not be evaluated.
     """
     from gatekeeper import approval, output
-    from gatekeeper.policy import PolicyError, evaluate, resolve_policy
     from gatekeeper.reporters.console import ConsoleFormat
     from gatekeeper.reporters.escape import terminal
     from gatekeeper.verdict import Status
 
     try:
         key = approval.key_from_env(os.environ)
-        policy = resolve_policy(policy_path, env)
-    except (approval.ApprovalError, PolicyError) as e:
+    except approval.ApprovalError as e:
         raise GateError(str(e)) from None
-    known = None
-    if baseline_path:
-        from gatekeeper.cli_beyond import load_baseline
-
-        known = load_baseline(baseline_path)
-    verdict = evaluate(load_reports(reports, fmt), policy, today=datetime.date.today(), baseline=known)
+    verdict = run_gate(GateRequest(reports=reports, format=fmt, policy_path=policy_path, environment=env, baseline_path=baseline_path))
     if verdict.status is Status.FAILED:
         sys.stderr.write(ConsoleFormat(colour=output.use_colour(sys.stderr), limit=20).format(verdict))
         output.err("gatekeeper: the gate fails whatever is approved: fix or except the failing findings first; no record written")
-        sys.exit(EXIT_VIOLATED)
+        return EXIT_VIOLATED
     try:
         record = approval.build(verdict, approver, reason, datetime.datetime.now(datetime.timezone.utc))
     except approval.ApprovalError as e:
@@ -525,6 +402,7 @@ def approve(
         output.err(f"  {a.severity:<8} {terminal(f'{a.tool} {a.rule}{pkg} at {a.location}', 300)}")
     if len(record.findings) > 50:
         output.err(f"  ... and {len(record.findings) - 50} more (every one is in {output_path})")
+    return EXIT_PASSED
 
 
 approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path") for p in check.params if p.name == name)
@@ -572,13 +450,16 @@ def policy_schema() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: run the CLI so that every failure to evaluate exits 2, never 0 or 1."""
+    """Entry point: run the CLI so that every failure to evaluate exits 2, never 0 or 1.
+
+    Commands return their exit code; this is the one place the process exits.
+    """
     import gc
 
     # NOTE: a gate is one short run that allocates millions of objects (decoded reports,
     # findings, output documents) and frees almost none until it exits: CPython's cyclic
-    # collector would walk that growing heap again and again for nothing (it was a third
-    # of a large report's CPU time, bench/README.md). Reference counting still frees
+    # collector would walk that growing heap again and again for nothing (it was 45% of a
+    # 50,000-finding Trivy report's time, bench/README.md). Reference counting still frees
     # everything as usual; the few cycles a run makes live until it exits anyway.
     # Called as the program (argv None) the process ends right after the run, so the
     # collector stays off: turned back on, its first pass would walk the whole heap of a
@@ -586,17 +467,16 @@ def main(argv: list[str] | None = None) -> Any:
     enabled = gc.isenabled() and argv is not None
     gc.disable()
     try:
-        _run(argv)
-    except SystemExit as e:
-        if argv is None:
-            _exit_now(e.code)
-        raise
+        code = _run(argv)
     finally:
         if enabled:
             gc.enable()
+    if argv is None:
+        _exit_now(code)
+    sys.exit(code)
 
 
-def _exit_now(code: object) -> None:
+def _exit_now(code: int) -> None:
     """End the process with ``code`` without freeing the run's objects one by one.
 
     NOTE: at exit the interpreter frees every object the run made, one at a time: for a
@@ -604,15 +484,13 @@ def _exit_now(code: object) -> None:
     the verdict (0.17 s at 50k findings, bench/README.md). Like mypy's ``hard_exit``, the
     program flushes its output, runs the ``atexit`` handlers, then leaves with
     ``os._exit``. Returns (and the exit proceeds as usual) when that would lose something:
-    a code that is not a plain number, output that cannot be flushed (a closed pipe: the
-    interpreter reports it), or another thread still running.
+    output that cannot be flushed (a closed pipe: the interpreter reports it), or another
+    thread still running.
     """
     import atexit
     import threading
 
-    if code is None:
-        code = EXIT_PASSED
-    if type(code) is not int or threading.active_count() > 1:
+    if threading.active_count() > 1:
         return
     try:
         sys.stdout.flush()
@@ -623,25 +501,24 @@ def _exit_now(code: object) -> None:
     os._exit(code)
 
 
-def _run(argv: list[str] | None) -> None:
+def _run(argv: list[str] | None) -> int:
+    """Run the command line; its exit code."""
     # NOTE: click's standalone mode turns Ctrl-C into exit 1 ("policy violated") and a
     # generic ClickException into exit 1 too; run it non-standalone and map them to 2.
     try:
         code = cli.main(args=argv, prog_name="gatekeeper", standalone_mode=False)
     except GateError as e:
         click.echo(f"gatekeeper: error: {e}", err=True)
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
+        return int(e.exit_code)
     except click.ClickException as e:
         e.show()
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("gatekeeper: interrupted; the gate was not evaluated", err=True)
-        sys.exit(EXIT_ERROR)
-    except SystemExit:
-        raise
+        return EXIT_ERROR
     except Exception as e:  # noqa: BLE001 - fail closed on any bug
         click.echo(f"gatekeeper: internal error: {type(e).__name__}: {e}", err=True)
-        sys.exit(EXIT_ERROR)
-    sys.exit(code if isinstance(code, int) else EXIT_PASSED)
+        return EXIT_ERROR
+    return code if isinstance(code, int) else EXIT_PASSED

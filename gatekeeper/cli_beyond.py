@@ -1,9 +1,10 @@
 """Commands beyond the gate itself: baselines, replaying a decision record, exporting the
 policy's exceptions to the scanners, and diffing two policies (README.md, "Beyond the gate").
 
-``cli.py`` registers them; each parses options, calls a pure module (``baseline``, ``record``,
-``export``, ``policy/diff``) and exits with one code: 0 done (or the same verdict), 1 a
-difference (``replay``), 2 the command could not be carried out.
+``cli.py`` registers them (and imports this module only to run or list one); each parses
+options, calls a pure module (``baseline``, ``record``, ``export``, ``policy/diff``) and
+returns one exit code: 0 done (or the same verdict), 1 a difference (``replay``), 2 the
+command could not be carried out (a ``GateError``).
 """
 
 from __future__ import annotations
@@ -14,22 +15,9 @@ from typing import Any
 
 import click
 
-_FORMAT_HELP = "Read every report as this format instead of recognising it from the content."
-# NOTE: the same names as check --format (cli._FORMAT_NAMES); not imported, so that this
-# module can be imported before cli.py, which registers its commands.
-_REPORT_FORMATS = ["trivy", "gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube", "sarif"]
+from gatekeeper.cli_options import format_option
+from gatekeeper.gate import GateError, load_reports
 
-
-def _gate_error(message: str) -> Exception:
-    from gatekeeper.cli import GateError
-
-    return GateError(message)
-
-
-def _load(reports: tuple[str, ...], fmt: str | None) -> list[Any]:
-    from gatekeeper.cli import load_reports
-
-    return load_reports(reports, fmt)
 
 
 def _policy(path: str | None, env: str | None) -> Any:
@@ -38,11 +26,7 @@ def _policy(path: str | None, env: str | None) -> Any:
     try:
         return resolve_policy(path, env)
     except PolicyError as e:
-        raise _gate_error(str(e)) from None
-
-
-def _format_option(name: str = "--format") -> Any:
-    return click.option(name, "fmt", type=click.Choice(_REPORT_FORMATS), help=_FORMAT_HELP)
+        raise GateError(str(e)) from None
 
 
 @click.group("baseline")
@@ -53,13 +37,13 @@ def baseline() -> None:
 @baseline.command("create")
 @click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
 @click.option("-o", "--output", "output_path", required=True, metavar="FILE", help="Where to write the baseline (- for stdout).")
-@_format_option()
+@format_option()
 def baseline_create(reports: tuple[str, ...], output_path: str, fmt: str | None) -> None:
     """Record the fingerprint of every finding in REPORTs as known (commit the file)."""
     from gatekeeper import output
     from gatekeeper.baseline import baseline_document
 
-    loaded = _load(reports, fmt)
+    loaded = load_reports(reports, fmt)
     output.write_file(output_path, baseline_document(loaded, datetime.datetime.now(datetime.timezone.utc)))
     n = sum(len(r.findings) for r in loaded)
     output.err(f"gatekeeper: baseline of {n} finding{'s' if n != 1 else ''} from {len(loaded)} reports written to {output_path}")
@@ -67,7 +51,7 @@ def baseline_create(reports: tuple[str, ...], output_path: str, fmt: str | None)
 
 @click.command("replay")
 @click.argument("record_path", metavar="RECORD")
-def replay(record_path: str) -> None:
+def replay(record_path: str) -> int:
     """Evaluate a decision record's inputs again and confirm the same verdict.
 
     Reads the same policy files, reports and baseline (paths as recorded, from the current
@@ -84,11 +68,11 @@ def replay(record_path: str) -> None:
             doc = parse_record(fh.read(), record_path)
         result, verdict = run_replay(doc, record_path)
     except OSError as e:
-        raise _gate_error(f"{record_path}: cannot read the record: {e.strerror or e}") from None
+        raise GateError(f"{record_path}: cannot read the record: {e.strerror or e}") from None
     except UnicodeDecodeError:
-        raise _gate_error(f"{record_path}: not a decision record (not UTF-8 text)") from None
+        raise GateError(f"{record_path}: not a decision record (not UTF-8 text)") from None
     except RecordError as e:
-        raise _gate_error(str(e)) from None
+        raise GateError(str(e)) from None
     lines = [f"replay of {terminal(record_path, 200)} (recorded {doc.get('time')}, as of {doc['today']})"]
     lines += [f"  input {terminal(x, 300)}" for x in result.inputs]
     if result.status:
@@ -103,7 +87,7 @@ def replay(record_path: str) -> None:
         lines.append(f"DIFFERENT: {len(result.inputs)} inputs changed, {len(result.findings)} findings decided differently"
                      + (", another status" if result.status else "") + ".")
     sys.stdout.write("\n".join(lines) + "\n")
-    sys.exit(0 if result.same else 1)
+    return 0 if result.same else 1
 
 
 @click.command("export")
@@ -114,7 +98,7 @@ def replay(record_path: str) -> None:
 @click.option("-o", "--output", "output_path", default="-", show_default=True, metavar="FILE", help="Where to write it.")
 @click.option("--env", "env", envvar="GATEKEEPER_ENV", metavar="NAME", help="Export the exceptions of this environment.")
 @click.option("--relative-to", metavar="DIR", help="trivyignore: the folder Trivy scans; exception paths are made relative to it.")
-@_format_option("--report-format")
+@format_option("--report-format")
 def policy_export(policy_path: str, reports: tuple[str, ...], export_format: str, output_path: str, env: str | None,
                   relative_to: str | None, fmt: str | None) -> None:
     """Write POLICY's live exceptions for a scanner, so local runs agree with the gate.
@@ -131,11 +115,11 @@ def policy_export(policy_path: str, reports: tuple[str, ...], export_format: str
     chosen = ExportFormat(export_format)
     if chosen is ExportFormat.GITLEAKSIGNORE and not reports:
         raise click.UsageError("gitleaksignore needs the gitleaks REPORTs: gitleaks can ignore only exact findings")
-    loaded = _load(reports, fmt) if reports else []
+    loaded = load_reports(reports, fmt) if reports else []
     try:
         result = export(chosen, policy, loaded, datetime.date.today(), relative_to)
     except ExportError as e:
-        raise _gate_error(str(e)) from None
+        raise GateError(str(e)) from None
     output.write_file(output_path, result.text)
     for line in result.skipped:
         output.err(f"note: {terminal(line, 400)}")
@@ -148,38 +132,16 @@ def policy_export(policy_path: str, reports: tuple[str, ...], export_format: str
 @click.argument("new_path", metavar="NEW")
 @click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
 @click.option("--env", "env", envvar="GATEKEEPER_ENV", metavar="NAME", help="Compare this environment of both policies.")
-@_format_option()
+@format_option()
 @click.option("--max-listed", default=200, show_default=True, type=click.IntRange(min=0), help="Findings listed.")
 def policy_diff(old_path: str, new_path: str, reports: tuple[str, ...], env: str | None, fmt: str | None, max_listed: int) -> None:
     """Which findings of REPORTs change verdict from policy OLD to NEW (exit 0 either way)."""
     from gatekeeper.policy import evaluate
-    from gatekeeper.policy.diff import diff_verdicts, format_diff
+    from gatekeeper.policy.diff import diff_verdicts
+    from gatekeeper.reporters.policy_diff import format_diff
 
     old, new = _policy(old_path, env), _policy(new_path, env)
-    loaded = _load(reports, fmt)
+    loaded = load_reports(reports, fmt)
     today = datetime.date.today()
     d = diff_verdicts(evaluate(loaded, old, today=today), evaluate(loaded, new, today=today))
     sys.stdout.write(format_diff(d, old_path, new_path, max_listed))
-
-
-def load_baseline(path: str) -> Any:
-    """The baseline at ``path`` (``--baseline``), or a ``GateError`` saying why not."""
-    from gatekeeper.baseline import BaselineError, read_baseline
-
-    try:
-        return read_baseline(path)
-    except BaselineError as e:
-        raise _gate_error(str(e)) from None
-
-
-def gate_inputs(outputs: Any, policy_path: str | None, env: str | None, fmt: str | None, baseline_path: str | None,
-                approval_path: str | None, record_path: str | None) -> None:
-    """``check --baseline`` / ``--record``: read the baseline and fix what the record needs."""
-    from gatekeeper.record import RecordInputs
-
-    if baseline_path:
-        outputs.baseline = load_baseline(baseline_path)
-    if record_path:
-        inputs = RecordInputs(policy_path, env, fmt, baseline_path, approval_path)
-        outputs.record = (record_path, inputs)
-        outputs.today = inputs.today

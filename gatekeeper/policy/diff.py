@@ -1,5 +1,7 @@
 """``gatekeeper policy diff OLD NEW REPORT...``: preview a policy change before merging it. Pure.
 
+The pairing is here; its text for people is ``reporters/policy_diff.py``.
+
 Both policies decide the same reports on the same day; findings are paired by identity (the
 fingerprints of every tool's sighting, so a correlated problem pairs with itself) and those
 whose outcome changes are listed worst-new-outcome first, with the rule, exception or
@@ -16,7 +18,6 @@ setting that decided each side. Sample::
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from gatekeeper.verdict import Evaluated, Verdict
@@ -67,33 +68,3 @@ def diff_verdicts(old: Verdict, new: Verdict) -> PolicyDiff:
             changes.append(Change(before, e))
     changes.sort(key=lambda c: (not c.outcome_changed, -c.new.decision.outcome.rank, -c.new.decision.severity))
     return PolicyDiff(old, new, tuple(changes))
-
-
-def format_diff(d: PolicyDiff, old_name: str, new_name: str, limit: int = 200) -> str:
-    """The diff for people."""
-    from gatekeeper.reporters.escape import terminal
-
-    n = len(d.new.results)
-    lines = [f"policy diff: {terminal(old_name, 200)} -> {terminal(new_name, 200)} "
-             f"({len(d.new.reports)} reports, {n} finding{'s' if n != 1 else ''})", ""]
-    moved = d.outcome_changes
-    for c in moved[:limit]:
-        f, a, b = c.new.finding, c.old.decision, c.new.decision
-        arrow = f"{a.outcome.value} -> {b.outcome.value}"
-        lines.append(f"{arrow:<18} {b.severity.label:<8}  {terminal(', '.join(c.new.seen_by), 60)}  "
-                     f"{terminal(f.rule_id, 80)}  {terminal(f.location.display(), 160)}")
-        lines.append(f"{'':20}was: {terminal(a.decided_by, 160)}   now: {terminal(b.decided_by, 160)}")
-    if len(moved) > limit:
-        lines.append(f"... and {len(moved) - limit} more")
-    if moved:
-        lines.append("")
-    net: Counter[str] = Counter()
-    for c in moved:
-        net[c.new.decision.outcome.value] += 1
-        net[c.old.decision.outcome.value] -= 1
-    shift = ", ".join(f"{o} {v:+d}" for o, v in sorted(net.items()) if v)
-    same = len(d.changes) - len(moved)
-    lines.append(f"{len(moved)} finding{'s change' if len(moved) != 1 else ' changes'} outcome" + (f" ({shift})" if shift else "")
-                 + (f"; {same} more are decided by another rule or setting with the same outcome" if same else ""))
-    lines.append(f"status: {d.old.status.value} -> {d.new.status.value}")
-    return "\n".join(lines) + "\n"

@@ -6,7 +6,8 @@ import datetime
 from pathlib import Path
 
 from gatekeeper.policy import evaluate
-from gatekeeper.policy.diff import diff_verdicts, format_diff
+from gatekeeper.policy.diff import diff_verdicts
+from gatekeeper.reporters.policy_diff import format_diff
 from gatekeeper.policy.load import load_policy
 from gatekeeper.verdict import Outcome
 from tests.beyond.helpers import gk, reports, write

@@ -48,19 +48,19 @@ def test_check_record_holds_digests_environment_and_every_decision(tmp_path: Pat
 def test_record_digests_the_bytes_the_gate_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A report replaced after the gate read it (by a later step, or an attacker) must not
     # have its new content recorded as what was gated.
-    from gatekeeper import cli
+    from gatekeeper import cli, gate
 
     report, rec = tmp_path / "hadolint.json", tmp_path / "record.json"
     shutil.copy(REPORTS / "hadolint.json", report)
     read = sha(report)
-    real = cli.load_reports
+    real = gate.load_reports
 
     def load_then_replace(*args, **kwargs):  # type: ignore[no-untyped-def]
         loaded = real(*args, **kwargs)
         report.write_text("[]")
         return loaded
 
-    monkeypatch.setattr(cli, "load_reports", load_then_replace)
+    monkeypatch.setattr(gate, "load_reports", load_then_replace)
     with pytest.raises(SystemExit):
         cli.main(["check", "--no-annotations", "--record", str(rec), str(report)])
     (entry,) = json.loads(rec.read_text())["reports"]
@@ -68,19 +68,19 @@ def test_record_digests_the_bytes_the_gate_read(tmp_path: Path, monkeypatch: pyt
 
 
 def test_record_digests_the_policy_files_the_gate_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gatekeeper import cli
+    from gatekeeper import cli, gate
 
     base = write(tmp_path, "base.yaml", "version: 1\nfail_on: critical\n")
     team = write(tmp_path, "team.yaml", "version: 1\nextends: base.yaml\n")
     rec = tmp_path / "record.json"
     read = {p.name: sha(p) for p in (base, team)}
-    real = cli.load_reports
+    real = gate.load_reports
 
     def load_then_edit(*args, **kwargs):  # type: ignore[no-untyped-def]
         base.write_text("version: 1\nfail_on: low\n")  # after the gate read the policy
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "load_reports", load_then_edit)
+    monkeypatch.setattr(gate, "load_reports", load_then_edit)
     with pytest.raises(SystemExit):
         cli.main(["check", "--no-annotations", "--policy", str(team), "--record", str(rec), str(REPORTS / "hadolint.json")])
     files = json.loads(rec.read_text())["policy"]["files"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekeeper.cli import load_reports
+from gatekeeper.gate import load_reports
 from gatekeeper.model import RawRef
 from gatekeeper.sources import SourceError, load_report
 from gatekeeper.sources import files
@@ -93,7 +93,7 @@ def test_the_largest_report_is_read_first_and_the_last_keeps_its_items(tmp_path:
 
 
 def test_errors_are_listed_in_the_order_given(tmp_path: Path) -> None:
-    from gatekeeper.cli import GateError
+    from gatekeeper.gate import GateError
 
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     first.write_text("{")
