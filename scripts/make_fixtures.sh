@@ -6,11 +6,11 @@
 # loopback OSV server (scripts/osv_server.py) backed by the PyPA advisory DB.
 #
 # Environment:
-#   GATEKEEPER_SCANNERS_VENV  venv holding the scanners (default /work/scanners-venv);
+#   GATEKEEPER_SCANNERS_VENV  venv holding the scanners (default /opt/gatekeeper-scanners, as .ci/setup.d/30-docker.sh installs it);
 #                             created and filled with the pinned scanners if missing.
 #   GATEKEEPER_ADVISORY_DB    the PyPA advisory database's vulns/ folder
-#                             (default: ../shared/data/pypa-advisory-database/vulns
-#                             beside the repository, else /work/shared/...).
+#                             (default: $GATEKEEPER_SHARED, else ../shared beside the
+#                             repository, then data/pypa-advisory-database/vulns).
 #
 # The only post-processing: every report is passed through normalise_paths,
 # which strips the absolute repository root (also in file:// URIs) so paths
@@ -19,10 +19,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VENV=${GATEKEEPER_SCANNERS_VENV:-/work/scanners-venv}
+VENV=${GATEKEEPER_SCANNERS_VENV:-/opt/gatekeeper-scanners}
 if [[ -z ${GATEKEEPER_ADVISORY_DB:-} ]]; then
-  GATEKEEPER_ADVISORY_DB=$ROOT/../shared/data/pypa-advisory-database/vulns
-  [[ -d $GATEKEEPER_ADVISORY_DB ]] || GATEKEEPER_ADVISORY_DB=/work/shared/data/pypa-advisory-database/vulns
+  GATEKEEPER_ADVISORY_DB=${GATEKEEPER_SHARED:-$ROOT/../shared}/data/pypa-advisory-database/vulns
 fi
 SARIF_SCHEMA=${GATEKEEPER_SARIF_SCHEMA:-$(dirname "$(dirname "$(dirname "$GATEKEEPER_ADVISORY_DB")")")/schemas/sarif-schema-2.1.0.json}
 

@@ -22,7 +22,7 @@ PIP_AUDIT_WERKZEUG = DATA / "pip-audit-werkzeug.json"
 """pip-audit 2.10.1 on the same pin (7 advisories, 2 of them the same CVEs): see data/README.md."""
 SCANNERS_VENV = Path(os.environ.get(
     "GATEKEEPER_TEST_SCANNERS_VENV",
-    "/opt/gatekeeper-scanners" if Path("/opt/gatekeeper-scanners").is_dir() else "/work/scanners-venv",
+    "/opt/gatekeeper-scanners",
 ))
 
 

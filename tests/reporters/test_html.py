@@ -15,7 +15,7 @@ import pytest
 
 from gatekeeper.reporters.html import HtmlFormat
 from gatekeeper.verdict import Verdict
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require
 from tests.reporters.samples import fixtures_verdict, hostile_verdict, rich_verdict
 
 SCREENSHOT = ROOT / "docs" / "html-report.png"
@@ -26,7 +26,8 @@ def chromium() -> str:
         path = shutil.which(name)
         if path:
             return path
-    pytest.fail("headless Chromium is required for the HTML report tests (Debian: apt-get install chromium)")
+    require(False, "headless Chromium is required for the HTML report tests (Debian: apt-get install chromium)")
+    raise AssertionError  # not reached: require skips or fails
 
 
 def browse(page: Path, *args: str, fragment: str = "") -> str:

@@ -23,26 +23,23 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import require as require_tool
 from tests.scan.images import build_images
 
 SCANNERS_VENV = Path(os.environ.get(
     "GATEKEEPER_TEST_SCANNERS_VENV",
-    "/opt/gatekeeper-scanners" if Path("/opt/gatekeeper-scanners").is_dir() else "/work/scanners-venv",
+    "/opt/gatekeeper-scanners",
 ))
 CHECKOV_VENV = Path(os.environ.get(
     "GATEKEEPER_TEST_CHECKOV_VENV",
-    "/opt/gatekeeper-checkov" if Path("/opt/gatekeeper-checkov").is_dir() else "/work/scanners-venv",
+    "/opt/gatekeeper-checkov",
 ))
 BUSYBOX = Path(os.environ.get("GATEKEEPER_TEST_BUSYBOX", "/bin/busybox"))
 
 
 def require(ok: bool, message: str) -> None:
     """Skip (or fail, under CI) when something the engine tests need is missing."""
-    if ok:
-        return
-    if os.environ.get("GATEKEEPER_REQUIRE_SHARED"):
-        pytest.fail(f"{message} (.ci/setup.d/30-docker.sh installs it)")
-    pytest.skip(message)
+    require_tool(ok, message)
 
 
 @pytest.fixture(scope="session")

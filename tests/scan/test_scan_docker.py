@@ -19,7 +19,7 @@ import pytest
 from gatekeeper.cli import main
 from gatekeeper.scanners import DEFAULT_SCANNERS
 from tests.conftest import FIXTURES, REPORTS, ROOT
-from tests.scan.conftest import SCANNERS_VENV
+from tests.scan.conftest import SCANNERS_VENV, require
 from tests.scan.images import LEAKY_IMAGE, PIP_AUDIT_IMAGE, PROBE_IMAGE
 
 OFFLINE = str(Path(__file__).with_name("offline.yaml"))
@@ -228,6 +228,7 @@ def test_hadolint_is_skipped_without_dockerfile(engine: Any, tmp_path: Path, cap
 
 def test_local_binary_instead_of_container(engine: Any, created: list[dict[str, Any]], tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    require(SCANNERS_VENV.is_dir(), f"{SCANNERS_VENV}: scanners' venv not found")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     from tests.scan.images import scanner_binaries
@@ -249,6 +250,7 @@ def test_scan_with_a_baseline_and_an_approval(tmp_path: Path, monkeypatch: pytes
                                               capsys: pytest.CaptureFixture[str]) -> None:
     # scan ends in check's gate: a baseline of its findings, then a signed approval of
     # what needs one, open it as they open check's.
+    require(SCANNERS_VENV.is_dir(), f"{SCANNERS_VENV}: scanners' venv not found")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     from tests.scan.images import scanner_binaries
