@@ -1,13 +1,26 @@
-"""Where human output and report files go. The only module that writes them."""
+"""Where human output and report files go. The only module that writes them.
+
+A reporter (``gatekeeper.reporters.interface``) turns a verdict into pieces of UTF-8 text;
+this module writes them: a report file atomically (``write_output``, ``write_file``; ``-``
+is stdout) through a background writer thread (``Sink``), or into memory (``render``). A
+reporter with a ``gzip_limit`` (SARIF: GitHub's 10 MB gzipped) is measured as it is
+written, and its next, smaller version written instead until one fits.
+"""
 
 from __future__ import annotations
 
 import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+
+if TYPE_CHECKING:
+    from gatekeeper.reporters.interface import Reporter
+    from gatekeeper.verdict import Verdict
+
+__all__ = ["Sink", "err", "render", "use_colour", "write_file", "write_output"]
 
 
 def use_colour(stream: TextIO, choice: bool | None = None) -> bool:
@@ -24,26 +37,78 @@ def err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def write_output(path: str, reporter: Reporter, verdict: Verdict) -> None:
+    """Write ``reporter``'s report of ``verdict`` to ``path`` atomically (``-`` is stdout),
+    within the reporter's ``gzip_limit``; a failure leaves no file behind."""
+    _write(path, lambda sink: _fill(sink, reporter, verdict))
+
+
+def render(reporter: Reporter, verdict: Verdict) -> bytes:
+    """What :func:`write_output` would write: the report within its ``gzip_limit``."""
+    return _in_memory(lambda sink: _fill(sink, reporter, verdict))
+
+
+def write_file(path: str, text: str) -> None:
+    """Write the document ``text`` to ``path`` atomically (``-`` is stdout)."""
+    data = text.encode("utf-8")
+    _write(path, lambda sink: sink.write(data))
+
+
+def _fill(sink: Sink, reporter: Reporter, verdict: Verdict) -> None:
+    """Write the report into ``sink``: with a ``gzip_limit``, its first version that fits,
+    else its last (a SARIF log with no result left is kept whatever its size)."""
+    limit = reporter.gzip_limit
+    if limit is None:
+        _put(sink, reporter.pieces(verdict))
+        return
+    sink.measure_gzip = True
+    versions = iter(reporter.versions(verdict))
+    version = next(versions)
+    while True:
+        _put(sink, version)
+        sink.close()
+        if _gzip_fits(sink, limit):
+            return
+        smaller = next(versions, None)
+        if smaller is None:
+            return
+        sink.restart()
+        version = smaller
+
+
+def _put(sink: Sink, pieces: Iterable[bytes]) -> None:
+    for piece in pieces:
+        sink.write(piece)
+
+
+def _gzip_fits(sink: Sink, limit: int) -> bool:
+    """Whether what ``sink`` holds, gzipped (level 6), is within ``limit`` bytes."""
+    # NOTE: deflate never grows data by more than 5 bytes per 16 KB block plus the gzip
+    # header and trailer, so a report this small fits without compressing it at all.
+    if sink.size + sink.size // 1000 + 64 <= limit:
+        return True
+    # The sink measured level 1 while writing (on another CPU): its output is never 10%
+    # larger than level 6's in practice, so well under the limit, that answers. Near the
+    # limit the exact level-6 size decides.
+    if sink.gzip_size <= limit * 9 // 10:
+        return True
+    return sink.exact_gzip_size(6) <= limit
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
-def write_file(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (``-`` is stdout); see :func:`write_report`."""
-    data = text.encode("utf-8")
-    write_report(path, lambda sink: sink.write(data))
-
-
-def write_report(path: str, render: Callable[[Sink], None]) -> None:
-    """Write what ``render`` puts into its :class:`Sink` to ``path`` atomically (``-`` is stdout).
+def _write(path: str, fill: Callable[[Sink], None]) -> None:
+    """Write what ``fill`` puts into its :class:`Sink` to ``path`` atomically (``-`` is stdout).
 
     The pieces go to a temporary file beside the target, which then replaces it, so a crash
     or Ctrl-C never leaves a half-written report that a later step would upload.
     """
     if path == "-":
-        data = _in_memory(render)  # NOTE: stdout cannot rewind when a SARIF log is cut to size
+        data = _in_memory(fill)  # NOTE: stdout cannot rewind when a SARIF log is cut to size
         sys.stdout.flush()
         binary = getattr(sys.stdout, "buffer", None)
         if binary is not None:
@@ -65,7 +130,7 @@ def write_report(path: str, render: Callable[[Sink], None]) -> None:
         with os.fdopen(fd, "w+b") as fh:
             sink = Sink(fh)
             try:
-                render(sink)
+                fill(sink)
             finally:
                 sink.close()
         os.replace(tmp, target)
@@ -77,16 +142,11 @@ def write_report(path: str, render: Callable[[Sink], None]) -> None:
         raise
 
 
-def rendered(render: Callable[[Sink], None]) -> str:
-    """What ``render`` writes into a :class:`Sink`, as text (a reporter's ``format``)."""
-    return _in_memory(render).decode("utf-8")
-
-
-def _in_memory(render: Callable[[Sink], None]) -> bytes:
+def _in_memory(fill: Callable[[Sink], None]) -> bytes:
     buffer = io.BytesIO()
     sink = Sink(buffer)
     try:
-        render(sink)
+        fill(sink)
     finally:
         sink.close()
     return buffer.getvalue()

@@ -18,20 +18,20 @@ from __future__ import annotations
 
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import workflow_data, workflow_property
+from gatekeeper.reporters.interface import TextReporter
 from gatekeeper.reporters.sarif import relative
 from gatekeeper.verdict import Evaluated, Outcome, Verdict
 
 _COMMAND = {Outcome.FAIL: "error", Outcome.APPROVE: "error", Outcome.WARN: "warning"}
 
 
-class AnnotationsFormat:
+class AnnotationsFormat(TextReporter):
     """``::error``/``::warning`` lines for the GitHub Actions log."""
 
     def __init__(self, limit: int = 10, root: str | None = None) -> None:
+        super().__init__(root=root)
         self.limit = limit
         """Annotations of each level (error, warning)."""
-        self.root = root
-        """Checkout root stripped from absolute paths (``$GITHUB_WORKSPACE``)."""
 
     def format(self, verdict: Verdict) -> str:
         lines: list[str] = []

@@ -31,7 +31,8 @@ from collections import Counter
 
 from gatekeeper.model import Severity
 from gatekeeper.reporters.escape import terminal
-from gatekeeper.verdict import Evaluated, Outcome, Status, Verdict
+from gatekeeper.reporters.interface import TextReporter
+from gatekeeper.verdict import ApprovalUse, Evaluated, Outcome, Status, Verdict
 
 _SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
 _LISTED = (Outcome.FAIL, Outcome.APPROVE, Outcome.WARN)
@@ -51,10 +52,11 @@ _COLOURS: dict[object, str] = {
 _RESET = "\x1b[0m"
 
 
-class ConsoleFormat:
+class ConsoleFormat(TextReporter):
     """Plain text for people, with optional ANSI colour."""
 
-    def __init__(self, colour: bool = False, limit: int = 50) -> None:
+    def __init__(self, colour: bool = False, limit: int = 50, *, root: str | None = None) -> None:
+        super().__init__(root=root)
         self.colour = colour
         self.limit = limit
 
@@ -172,10 +174,19 @@ def summary_line(verdict: Verdict) -> str:
 
 def _approved(verdict: Verdict) -> str:
     """``; 3 findings approved by NAME`` when an approval record let findings pass."""
-    from gatekeeper.approval import approved
-
-    done = approved(verdict)
+    uses = approvals_by_decider(verdict)
+    done = sum(u.findings for u in uses)
     if not done:
         return ""
-    who = sorted({e.decision.decided_by.split(" ", 1)[1] for e in done})
-    return f"; {len(done):,} finding{'s' if len(done) != 1 else ''} approved by {terminal(', '.join(who), 200)}"
+    who = sorted({u.approver for u in uses})
+    return f"; {done:,} finding{'s' if done != 1 else ''} approved by {terminal(', '.join(who), 200)}"
+
+
+def approvals_by_decider(verdict: Verdict) -> list[ApprovalUse]:
+    """The approval records that let findings pass, one per ``decided_by``, in their order.
+
+    NOTE: when two records of the same approver are applied, the later one's count covers
+    every finding either let pass (``approval.apply`` counts by ``decided_by``): keep it.
+    """
+    last = {u.decided_by: u for u in verdict.approvals}
+    return [u for u in last.values() if u.findings]

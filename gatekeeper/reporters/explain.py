@@ -16,10 +16,11 @@ Worst first, like every other output. Text from reports is made inert (``escape.
 from __future__ import annotations
 
 from gatekeeper.reporters.escape import terminal
+from gatekeeper.reporters.interface import TextReporter
 from gatekeeper.verdict import Evaluated, Verdict
 
 
-class ExplainFormat:
+class ExplainFormat(TextReporter):
     """One block per finding: tool, rule, location, severity (original -> effective), outcome, why."""
 
     def format(self, verdict: Verdict) -> str:

@@ -24,16 +24,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from gatekeeper import __version__
 from gatekeeper.model import Severity
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import html as h
+from gatekeeper.reporters.interface import StreamReporter
 from gatekeeper.verdict import ExceptionState, Outcome, Verdict
-
-if TYPE_CHECKING:
-    from gatekeeper.output import Sink
 
 _SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
 _FILL = {
@@ -133,22 +130,19 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-class HtmlFormat:
+class HtmlFormat(StreamReporter):
     """A self-contained HTML page for people."""
 
-    def format(self, verdict: Verdict) -> str:
-        return "".join(part + "\n" for part in self._parts(verdict))
-
-    def write(self, verdict: Verdict, sink: Sink) -> None:
-        """Write the page into ``sink`` a thousand lines at a time (a row per finding)."""
+    def pieces(self, verdict: Verdict) -> Iterator[bytes]:
+        """The page a thousand lines at a time (a row per finding)."""
         lines: list[str] = []
         for part in self._parts(verdict):
             lines.append(part)
             if len(lines) == 1000:
-                sink.write(("\n".join(lines) + "\n").encode("utf-8"))
+                yield ("\n".join(lines) + "\n").encode("utf-8")
                 lines.clear()
         if lines:
-            sink.write(("\n".join(lines) + "\n").encode("utf-8"))
+            yield ("\n".join(lines) + "\n").encode("utf-8")
 
     def _parts(self, verdict: Verdict) -> Iterator[str]:
         """The page's lines."""

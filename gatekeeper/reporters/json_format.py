@@ -27,17 +27,16 @@ bounded (a megabyte-long message is cut, ending with an ellipsis).
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import Any
 
 from gatekeeper import __version__
 from gatekeeper.model import Finding, Severity
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import bounded
-from gatekeeper.reporters.jsonstream import Streamed, pieces
+from gatekeeper.reporters.interface import StreamReporter
+from gatekeeper.reporters.jsonstream import Streamed, pieces as json_pieces
 from gatekeeper.verdict import Evaluated, Outcome, Verdict
-
-if TYPE_CHECKING:
-    from gatekeeper.output import Sink
 
 SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = "https://github.com/gatekeeper/gatekeeper/schemas/report-1.json"
@@ -47,18 +46,12 @@ _SHORT = 2_000
 _SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
 
 
-class JsonFormat:
+class JsonFormat(StreamReporter):
     """The whole verdict as JSON for other tools."""
 
-    def format(self, verdict: Verdict) -> str:
-        from gatekeeper.output import rendered
-
-        return rendered(lambda sink: self.write(verdict, sink))
-
-    def write(self, verdict: Verdict, sink: Sink) -> None:
-        """Write the document into ``sink`` piece by piece (see ``reporters.jsonstream``)."""
-        for piece in pieces(self.data(verdict)):
-            sink.write(piece)
+    def pieces(self, verdict: Verdict) -> Iterator[bytes]:
+        """The document piece by piece (see ``reporters.jsonstream``)."""
+        return json_pieces(self.data(verdict))
 
     def data(self, verdict: Verdict) -> dict[str, Any]:
         """The document as plain data, its findings a ``Streamed`` list."""

@@ -28,13 +28,14 @@ from typing import Any
 
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import xml as x
+from gatekeeper.reporters.interface import TextReporter
 from gatekeeper.verdict import Evaluated, Outcome, Verdict
 
 _FAILING = (Outcome.FAIL, Outcome.APPROVE)
 _SKIPPED = (Outcome.IGNORE, Outcome.SUPPRESSED)
 
 
-class JunitFormat:
+class JunitFormat(TextReporter):
     """Findings as test cases: failures for violations."""
 
     def format(self, verdict: Verdict) -> str:

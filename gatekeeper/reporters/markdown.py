@@ -41,8 +41,9 @@ from __future__ import annotations
 from collections import Counter
 
 from gatekeeper.model import Severity
-from gatekeeper.reporters.console import summary_line
+from gatekeeper.reporters.console import approvals_by_decider, summary_line
 from gatekeeper.reporters.escape import markdown as md
+from gatekeeper.reporters.interface import TextReporter
 from gatekeeper.verdict import ExceptionState, Outcome, Status, Verdict
 
 _SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
@@ -50,10 +51,11 @@ _ICON = {Status.PASSED: "✅", Status.WARNED: "⚠️", Status.NEEDS_APPROVAL: "
 _LISTED = (Outcome.FAIL, Outcome.WARN)
 
 
-class MarkdownFormat:
+class MarkdownFormat(TextReporter):
     """A short Markdown summary for people reviewing a pipeline or a pull request."""
 
-    def __init__(self, limit: int = 20) -> None:
+    def __init__(self, limit: int = 20, *, root: str | None = None) -> None:
+        super().__init__(root=root)
         self.limit = limit
         """Failing findings listed; the rest are counted."""
 
@@ -122,8 +124,6 @@ class MarkdownFormat:
 
     def _approvals(self, verdict: Verdict) -> list[str]:
         """What exactly needs a person's sign-off, and why: the text an approver reads."""
-        from gatekeeper.approval import approved
-
         rows: list[str] = []
         waiting = [e for e in verdict.results if e.decision.outcome is Outcome.APPROVE]
         if waiting:
@@ -148,9 +148,7 @@ class MarkdownFormat:
             rows.append("")
             if n > self.limit:
                 rows += [f"… and {n - self.limit} more needing approval: see the SARIF, JSON or HTML report.", ""]
-        by: dict[str, int] = {}
-        for e in approved(verdict):
-            by[e.decision.decided_by] = by.get(e.decision.decided_by, 0) + 1
+        by = {u.decided_by: u.findings for u in approvals_by_decider(verdict)}
         if by:
             rows += ["### Approved", ""]
             rows += [f"- {md(who, 200)}: {count} finding{'s' if count != 1 else ''}" for who, count in sorted(by.items())]

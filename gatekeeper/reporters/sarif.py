@@ -25,24 +25,25 @@ verdict in the invocation. Sample::
 
 GitHub's upload limits (20 runs per file, 25,000 results per run, 10 MB gzipped) are kept:
 beyond them the most severe results are kept, and each run's invocation says what was left
-out in a ``toolExecutionNotifications`` entry and ``properties.gatekeeper.omitted``.
+out in a ``toolExecutionNotifications`` entry and ``properties.gatekeeper.omitted``. The size
+limit is the writer's to check (``gatekeeper.output``): the log declares it in ``gzip_limit``
+and offers ever smaller ``versions``; ``format`` is the full log (within the run and result
+limits).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from gatekeeper import __version__
 from gatekeeper.model import Finding, Location, Severity, fingerprint
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import bounded
-from gatekeeper.reporters.jsonstream import Streamed, pieces
+from gatekeeper.reporters.interface import StreamReporter
+from gatekeeper.reporters.jsonstream import Streamed, pieces as json_pieces
 from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key
-
-if TYPE_CHECKING:
-    from gatekeeper.output import Sink
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "gatekeeper/v1"
@@ -125,7 +126,7 @@ def _uri(path: str, root: str | None = None) -> str:
     return quote(relative(path, root), safe="/@!$&'()*+,;=-._~")
 
 
-class SarifFormat:
+class SarifFormat(StreamReporter):
     """SARIF 2.1.0 log of every finding with its verdict, within GitHub's limits."""
 
     def __init__(
@@ -135,11 +136,10 @@ class SarifFormat:
         max_results: int = MAX_RESULTS_PER_RUN,
         max_gzip_bytes: int = MAX_GZIP_BYTES,
     ) -> None:
-        self.root = root
-        """The checkout root stripped from absolute paths (``$GITHUB_WORKSPACE``)."""
+        super().__init__(root=root)
         self.max_runs = max_runs
         self.max_results = max_results
-        self.max_gzip_bytes = max_gzip_bytes
+        self.gzip_limit: int = max_gzip_bytes
         self._uris: dict[str, str] = {}
         """``artifactLocation`` URIs by location text: thousands of results share a few files."""
         self._locations: dict[Any, tuple[Location, dict[str, Any]]] = {}
@@ -147,13 +147,18 @@ class SarifFormat:
         self._decided: dict[int, tuple[dict[str, Any], str, Decision]] = {}
         """The decision's part of a result, by decision (kept, so that its id stays its own)."""
 
-    def format(self, verdict: Verdict) -> str:
-        from gatekeeper.output import rendered
+    @property
+    def max_gzip_bytes(self) -> int:
+        """GitHub's limit on the gzipped log (``gzip_limit``), named as the other limits."""
+        return self.gzip_limit
 
-        return rendered(lambda sink: self.write(verdict, sink))
+    def pieces(self, verdict: Verdict) -> Iterator[bytes]:
+        """The full log, piece by piece (see ``reporters.jsonstream``)."""
+        return iter(next(self.versions(verdict)))
 
-    def write(self, verdict: Verdict, sink: Sink) -> None:
-        """Write the log into ``sink`` piece by piece (see ``reporters.jsonstream``)."""
+    def versions(self, verdict: Verdict) -> Iterator[Iterable[bytes]]:
+        """The full log, then logs with ever fewer results: each time the least severe
+        quarter of the results left is dropped, until none is left."""
         by_tool: dict[str, list[Evaluated]] = {}
         for r in verdict.reports:
             by_tool.setdefault(r.tool, [])
@@ -165,34 +170,15 @@ class SarifFormat:
         ranked = sorted(by_tool, key=lambda t: (sort_key(by_tool[t][0]) if by_tool[t] else (9,), t))
         omitted_tools = sorted(ranked[self.max_runs :])
         kept = {t: by_tool[t][: self.max_results] for t in ranked[: self.max_runs]}
-        sink.measure_gzip = True
         origins = _Origins(verdict)
         while True:
-            for piece in pieces(self._log(verdict, kept, total, omitted_tools, origins)):
-                sink.write(piece)
-            sink.close()
-            if self._gzip_fits(sink):
-                return
+            yield json_pieces(self._log(verdict, kept, total, omitted_tools, origins))
             every = sorted((e for items in kept.values() for e in items), key=sort_key)
             if not every:
                 return
-            # Drop the least severe quarter of what is left, then measure again.
+            # Drop the least severe quarter of what is left: the writer measures again.
             keep = set(map(id, every[: len(every) * 3 // 4]))
             kept = {t: [e for e in items if id(e) in keep] for t, items in kept.items()}
-            sink.restart()
-
-    def _gzip_fits(self, sink: Sink) -> bool:
-        """Whether what ``sink`` holds, gzipped (level 6), is within ``max_gzip_bytes``."""
-        # NOTE: deflate never grows data by more than 5 bytes per 16 KB block plus the gzip
-        # header and trailer, so a log this small fits without compressing it at all.
-        if sink.size + sink.size // 1000 + 64 <= self.max_gzip_bytes:
-            return True
-        # The sink measured level 1 while writing (on another CPU): its output is never 10%
-        # larger than level 6's in practice, so well under the limit, that answers. Near the
-        # limit the exact level-6 size decides.
-        if sink.gzip_size <= self.max_gzip_bytes * 9 // 10:
-            return True
-        return sink.exact_gzip_size(6) <= self.max_gzip_bytes
 
     def _log(
         self, verdict: Verdict, kept: dict[str, list[Evaluated]], total: dict[str, int], omitted_tools: list[str], origins: _Origins

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from gatekeeper import output
 from gatekeeper.output import Sink
 from gatekeeper.reporters import jsonstream
 from gatekeeper.reporters.escape import json_inert
+from gatekeeper.reporters.interface import StreamReporter
 from gatekeeper.reporters.jsonstream import Streamed, pieces
 
 # Text with what the inert pass escapes (DEL, C1 CSI, U+2028, a bidi override), a NUL and
@@ -100,18 +102,27 @@ def test_a_failed_write_is_raised_in_the_writing_thread() -> None:
         sink.close()
 
 
+class _Pieces(StreamReporter):
+    """A reporter writing ``parts``, then raising ``error`` if one is given."""
+
+    def __init__(self, *parts: bytes, error: BaseException | None = None) -> None:
+        super().__init__()
+        self.parts, self.error = parts, error
+
+    def pieces(self, verdict: Any) -> Iterator[bytes]:
+        yield from self.parts
+        if self.error is not None:
+            raise self.error
+
+
 def test_write_report_leaves_no_file_when_rendering_fails(tmp_path: Any) -> None:
     target = tmp_path / "out.sarif"
 
-    def render(sink: Sink) -> None:
-        sink.write(b"half a report")
-        raise RuntimeError("boom")
-
     with pytest.raises(RuntimeError):
-        output.write_report(str(target), render)
+        output.write_output(str(target), _Pieces(b"half a report", error=RuntimeError("boom")), None)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_write_report_to_stdout(capsysbinary: Any) -> None:
-    output.write_report("-", lambda sink: (sink.write(b"{}"), sink.write(b"\n")))
+    output.write_output("-", _Pieces(b"{}", b"\n"), None)
     assert capsysbinary.readouterr().out == b"{}\n"

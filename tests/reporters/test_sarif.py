@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gatekeeper import output
 from gatekeeper.model import FixState, Kind, Severity, Suppression
 from gatekeeper.policy import Policy, evaluate
 from gatekeeper.reporters.sarif import FINGERPRINT_KEY, SarifFormat, stable_fingerprint
@@ -164,7 +165,7 @@ def test_runs_beyond_the_limit_keep_the_tools_with_the_worst_findings() -> None:
 def test_output_is_cut_to_the_gzip_size_limit() -> None:
     import gzip
 
-    text = SarifFormat(max_gzip_bytes=40_000).format(many_verdict(3000, tools=2))
+    text = output.render(SarifFormat(max_gzip_bytes=40_000), many_verdict(3000, tools=2)).decode()
     assert len(gzip.compress(text.encode())) <= 40_000
     data = json.loads(text)
     kept = [r for run in data["runs"] for r in run["results"]]
