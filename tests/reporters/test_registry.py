@@ -61,13 +61,15 @@ def test_every_reporter_is_pure_and_built_alike(spec: OutputSpec, verdict: Verdi
 
 
 @pytest.mark.parametrize("spec", FILE_OUTPUTS, ids=lambda s: s.name)
-def test_every_file_output_is_an_input_of_the_action(spec: OutputSpec) -> None:
+def test_every_file_output_is_an_input_and_an_output_of_the_action(spec: OutputSpec) -> None:
     text = (ROOT / "action.yml").read_text(encoding="utf-8")
     action = yaml.safe_load(text)
     assert action["inputs"][spec.name]["description"], f"action.yml documents no input {spec.name}"
     var = f"GK_{spec.name.upper()}"
     assert action["runs"]["steps"][1]["env"][var] == f"${{{{ inputs.{spec.name} }}}}"
     assert re.search(rf'args\+=\(--{spec.name} "\${var}"\)', text), f"action.yml does not pass --{spec.name}"
+    # The path written is a step output of the action too (gatekeeper writes it to $GITHUB_OUTPUT).
+    assert action["outputs"][spec.name]["value"] == f"${{{{ steps.gate.outputs.{spec.name} }}}}"
 
 
 def test_the_writer_fits_a_sarif_log_to_its_gzip_limit(tmp_path: Path) -> None:
