@@ -10,7 +10,8 @@ import enum
 from collections import Counter
 from dataclasses import dataclass, field
 
-from gatekeeper.model import Finding, Report, Severity, fast_init
+from gatekeeper.model import Finding, Report, Severity
+from gatekeeper.speed import fast_init
 
 
 class Outcome(str, enum.Enum):

@@ -3,7 +3,9 @@
 Each adapter's own tests check exact finding counts per corpus file; this suite checks
 the other half of "fail closed": every file in ``../shared/corpus`` is either read by the
 adapter of its folder's tool or refused with a message that names the file and the
-reason. No file is silently read by the wrong adapter, and nothing crashes.
+reason. No file is silently read by the wrong adapter, and nothing crashes. A folder of a
+tool gatekeeper does not read (grype, semgrep, CycloneDX ...) is refused file by file; the
+``PROVENANCE*.md`` files say where the reports come from and are not reports.
 """
 
 from __future__ import annotations
@@ -13,19 +15,14 @@ from pathlib import Path
 import pytest
 
 from gatekeeper.adapters import AdapterError
+from gatekeeper.adapters.registry import FORMAT_NAMES
 from gatekeeper.sources import SourceError, load_report
 from tests.conftest import CORPUS, require_shared
 
-# Folder -> the format its reports are in (SARIF files go to the SARIF adapter wherever they are).
-FOLDER_FORMAT = {
-    "trivy": "trivy",
-    "gitleaks": "gitleaks",
-    "checkov": "checkov",
-    "hadolint": "hadolint",
-    "pip-audit": "pip-audit",
-    "sonarqube": "sonarqube",
-    "sarif": "sarif",
-}
+# Folder -> the format its reports are in (SARIF files go to the SARIF adapter wherever they
+# are): each format gatekeeper reads has the folder of its name. Any other folder holds a
+# tool gatekeeper does not read, whose files must all be refused.
+FOLDER_FORMAT = {name: name for name in FORMAT_NAMES}
 
 # Files that must be refused, and why. Everything else must be read.
 REFUSED = {
@@ -73,14 +70,20 @@ EMPTY_WITH_FORMAT = {
 def all_corpus_files() -> list[object]:
     if not CORPUS.is_dir():
         return [pytest.param(None, id="corpus-missing")]
-    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "PROVENANCE.md")
+    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and not is_provenance(p))
     return [pytest.param(p, id=p.relative_to(CORPUS).as_posix()) for p in files]
 
 
-def expected_format(path: Path) -> str:
+def is_provenance(path: Path) -> bool:
+    """``PROVENANCE.md``, ``PROVENANCE-2.md`` ...: where each collection's files come from."""
+    return path.name.startswith("PROVENANCE") and path.suffix == ".md"
+
+
+def expected_format(path: Path) -> str | None:
+    """The format a corpus file is in; ``None`` for a tool gatekeeper does not read."""
     if path.suffix == ".sarif":
         return "sarif"
-    return FOLDER_FORMAT[path.parent.name]
+    return FOLDER_FORMAT.get(path.parent.name)
 
 
 @pytest.mark.parametrize("path", all_corpus_files())
@@ -94,8 +97,15 @@ def test_every_corpus_file_is_read_by_its_tool_or_refused_clearly(path: Path | N
             load_report(str(path))
         assert str(info.value).startswith(str(path) + ": ")
         return
+    fmt = expected_format(path)
+    if fmt is None:
+        # Fail closed: a report of a tool gatekeeper does not read is never read as another's.
+        with pytest.raises((AdapterError, SourceError)) as info:
+            load_report(str(path))
+        assert str(info.value).startswith(str(path) + ": ")
+        return
     report = load_report(str(path))
-    assert report.format == expected_format(path)
+    assert report.format == fmt
     assert report.source == str(path)
 
 

@@ -1,4 +1,4 @@
-"""The model's frozen dataclasses keep their dataclass behaviour with ``fast_init``."""
+"""The model's frozen dataclasses keep their dataclass behaviour with ``speed.fast_init``."""
 
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
 """Adapters: one module per scanner format, and detection of the format from content.
 
-Detection asks every format whether it recognises the document (``sniff.SNIFFERS``, the
-content tests each adapter's ``sniff`` uses, without importing the adapters) and refuses
-both "no one" and "more than one": a report is never read by a guess.
+Detection asks every format of the registry (``adapters/registry.py``) whether it
+recognises the document (with the content tests of ``adapters/sniff.py``, without importing
+the adapters) and refuses both "no one" and "more than one": a report is never read by a guess.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from gatekeeper.adapters.interface import (
@@ -16,11 +17,12 @@ from gatekeeper.adapters.interface import (
     ReportFormatError,
     UnrecognisedReportError,
 )
-from gatekeeper.adapters.sniff import SNIFFERS
-from gatekeeper.model import Report
+from gatekeeper.adapters.registry import FORMAT_NAMES, REPORT_FORMATS, by_name
+from gatekeeper.model import Finding, Report
 
 __all__ = [
     "FORMATS",
+    "FORMAT_NAMES",
     "Adapter",
     "AdapterError",
     "ReportFormatError",
@@ -31,31 +33,8 @@ __all__ = [
     "parse_document",
 ]
 
-# Format name -> "module:Class". Imported on first use to keep startup light.
-FORMATS: dict[str, str] = {
-    "trivy": "gatekeeper.adapters.trivy:TrivyAdapter",
-    "gitleaks": "gatekeeper.adapters.gitleaks:GitleaksAdapter",
-    "checkov": "gatekeeper.adapters.checkov:CheckovAdapter",
-    "hadolint": "gatekeeper.adapters.hadolint:HadolintAdapter",
-    "pip-audit": "gatekeeper.adapters.pip_audit:PipAuditAdapter",
-    "sonarqube": "gatekeeper.adapters.sonarqube:SonarQubeAdapter",
-    "sarif": "gatekeeper.adapters.sarif:SarifAdapter",
-}
-
-# NOTE: several scanners print the same bytes for "nothing found" (`[]` from gitleaks 8,
-# hadolint, old pip-audit and legacy Trivy; `null` from gitleaks 7 and legacy Trivy),
-# so those documents are attributed by --format or by the file name, never guessed.
-_NAME_HINTS: tuple[tuple[str, str], ...] = (
-    ("pip-audit", "pip-audit"),
-    ("pip_audit", "pip-audit"),
-    ("pipaudit", "pip-audit"),
-    ("gitleaks", "gitleaks"),
-    ("hadolint", "hadolint"),
-    ("checkov", "checkov"),
-    ("trivy", "trivy"),
-    ("sonar", "sonarqube"),
-    ("sarif", "sarif"),
-)
+FORMATS: dict[str, str] = {f.name: f.adapter for f in REPORT_FORMATS}
+"""Format name -> "module:Class", from the registry. Imported on first use to keep startup light."""
 
 # NOTE: real reports nest at most ~15 levels (SARIF code flows); adapters and reporters walk
 # documents recursively, so anything far deeper is refused before it can exhaust the stack.
@@ -67,7 +46,7 @@ _cache: dict[str, Adapter] = {}
 def adapter_for(name: str) -> Adapter:
     """The adapter for a format name; ``KeyError`` if there is none."""
     if name not in _cache:
-        module_name, _, class_name = FORMATS[name].partition(":")
+        module_name, _, class_name = by_name(name).adapter.partition(":")
         # NOTE: __import__, not importlib.import_module: `python -X importtime` (how start-up
         # is measured, bench/README.md) sees only imports made through __import__.
         cls = getattr(__import__(module_name, fromlist=[class_name]), class_name)
@@ -80,12 +59,14 @@ def _is_ambiguous_empty(doc: Any) -> bool:
 
 
 def hint_from_name(source: str) -> str | None:
-    """The format a file name suggests (``gitleaks-report.json`` -> ``gitleaks``)."""
+    """The format a file name suggests (``gitleaks-report.json`` -> ``gitleaks``).
+
+    The most specific token wins when a name holds several (``gitleaks`` in
+    ``gitleaks-report.sarif``): the longest, then the first in the registry's order.
+    """
     base = os.path.basename(source).lower()
-    for token, fmt in _NAME_HINTS:
-        if token in base:
-            return fmt
-    return None
+    found = [(token, f.name) for f in REPORT_FORMATS for token in f.name_hints if token in base]
+    return max(found, key=lambda hit: len(hit[0]))[1] if found else None
 
 
 def detect(doc: Any, source: str) -> str:
@@ -100,13 +81,13 @@ def detect(doc: Any, source: str) -> str:
             "they find nothing, so its tool cannot be told from the content; name the tool "
             "with --format TOOL or put it in the file name (e.g. gitleaks.json)"
         )
-    matches = [name for name in FORMATS if SNIFFERS[name](doc)]
+    matches = [f.name for f in REPORT_FORMATS if f.sniff(doc)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
         raise UnrecognisedReportError(
             f"{source}: not a report format gatekeeper reads "
-            f"(expected one of: {', '.join(FORMATS)}); use --format TOOL to force one"
+            f"(expected one of: {', '.join(FORMAT_NAMES)}); use --format TOOL to force one"
         )
     raise UnrecognisedReportError(
         f"{source}: the content matches several formats ({', '.join(matches)}); "
@@ -134,13 +115,20 @@ def depth_error(source: str, limit: int = MAX_DEPTH) -> ReportFormatError:
     )
 
 
-def parse_document(doc: Any, source: str, fmt: str | None = None, depth_checked: bool = False) -> Report:
+def parse_document(
+    doc: Any,
+    source: str,
+    fmt: str | None = None,
+    depth_checked: bool = False,
+    build: Callable[..., Finding] | None = None,
+) -> Report:
     """Detect (unless ``fmt`` forces it) and adapt one decoded document.
 
     ``depth_checked``: the caller has already refused documents nested too deeply (a report
     file's text is checked faster than its decoded document: ``sources.files``).
+    ``build``: what makes each finding (``Adapter.parse``); by default ``Finding`` itself.
     """
     if not depth_checked:
         check_depth(doc, source)
     name = fmt or detect(doc, source)
-    return adapter_for(name).parse(doc, source)
+    return adapter_for(name).parse(doc, source, build)

@@ -29,6 +29,7 @@ Mapping:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gatekeeper.adapters import sniff
@@ -62,8 +63,8 @@ class CheckovAdapter(Adapter):
 
     name = "checkov"
 
-    def parse(self, doc: Any, source: str) -> Report:
-        r = Reader(source)
+    def parse(self, doc: Any, source: str, build: Callable[..., Finding] | None = None) -> Report:
+        r = Reader(source, build)
         if isinstance(doc, dict):
             items, wheres = [doc], [""]
         elif isinstance(doc, list) and doc:
@@ -180,7 +181,7 @@ def _finding(
     if skipped:
         comment = r.opt(result, "suppress_comment", str, f"{where}.check_result")
         suppression = Suppression("skipped", justification=comment)
-    return Finding(
+    return r.finding(
         tool=TOOL,
         kind=kind,
         rule_id=check_id,

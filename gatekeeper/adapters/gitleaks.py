@@ -26,6 +26,7 @@ with them replaced by ``[REDACTED]``, even when gitleaks already ran with ``--re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gatekeeper.adapters import sniff
@@ -52,8 +53,8 @@ class GitleaksAdapter(Adapter):
 
     name = "gitleaks"
 
-    def parse(self, doc: Any, source: str) -> Report:
-        reader = Reader(source)
+    def parse(self, doc: Any, source: str, build: Callable[..., Finding] | None = None) -> Report:
+        reader = Reader(source, build)
         # NOTE: v7 prints `null` and v8 prints `[]` when nothing leaked.
         items = [] if doc is None else reader.each(_not_sarif(reader, doc), "$")
         findings: list[Finding] = []
@@ -116,6 +117,7 @@ def _read_v8(reader: Reader, item: dict[str, Any], where: str) -> Finding:
     # NOTE: an unknown key may carry the matched line (as "Line" does): redact it too.
     redact = _V8_SECRET_KEYS | set(unknown)
     return _finding(
+        reader,
         rule=rule,
         name=description or rule,
         path=path,
@@ -141,6 +143,7 @@ def _read_v7(reader: Reader, item: dict[str, Any], where: str) -> Finding:
     for key in ("repo", "repoURL", "commitMessage", "author", "email", "date", "tags"):
         reader.opt(item, key, str, where)
     return _finding(
+        reader,
         rule=rule,
         name=rule,
         path=path,
@@ -161,6 +164,7 @@ def _gitleaks_fingerprint(commit: str, path: str, rule: str, line: int | None) -
 
 
 def _finding(
+    reader: Reader,
     *,
     rule: str,
     name: str,
@@ -176,7 +180,7 @@ def _finding(
     message = f"gitleaks rule {rule} matched at {where}"
     if commit:
         message += f" in commit {commit}"
-    return Finding(
+    return reader.finding(
         tool="gitleaks",
         kind=Kind.SECRET,
         rule_id=rule,

@@ -26,6 +26,7 @@ must not pass a gate as if it were clean. The format carries no hadolint version
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from gatekeeper.adapters.interface import Adapter, Reader
@@ -48,8 +49,8 @@ class HadolintAdapter(Adapter):
 
     name = "hadolint"
 
-    def parse(self, doc: Any, source: str) -> Report:
-        reader = Reader(source)
+    def parse(self, doc: Any, source: str, build: Callable[..., Finding] | None = None) -> Report:
+        reader = Reader(source, build)
         if isinstance(doc, dict) and "runs" in doc:
             raise reader.fail("$", "a SARIF log, not hadolint JSON: read it with --format sarif")
         items = reader.each(doc, "$")
@@ -76,7 +77,7 @@ def _read_item(reader: Reader, item: dict[str, Any], where: str) -> Finding:
         raise reader.fail(f"{where}.level", f"unknown level {level!r} (expected one of: {expected})")
     # NOTE: hadolint keeps the path as given on its command line, so Windows runs print
     # backslashes ("dir\\Dockerfile"); kept as printed, not guessed into a POSIX path.
-    return Finding(
+    return reader.finding(
         tool="hadolint",
         kind=Kind.LINT,
         rule_id=code,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import abc
 import datetime
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, ClassVar
 
-from gatekeeper.adapters.sniff import SNIFFERS
-from gatekeeper.model import Report
+from gatekeeper.adapters import registry
+from gatekeeper.model import Finding, Report
 
 
 _RFC3339 = re.compile(
@@ -49,15 +49,18 @@ class Adapter(abc.ABC):
         format's documents: detection refuses ambiguous matches. Ambiguous empty
         documents (``null``, ``[]``) are never sniffed; they are attributed by ``--format``
         or the file name (see ``gatekeeper.adapters.detect``). The test is this format's
-        in ``adapters/sniff.py``, which detection uses without importing the adapter.
+        registry entry's (``adapters/registry.py``), which detection uses without importing
+        the adapter.
         """
-        return SNIFFERS[cls.name](doc)
+        return registry.by_name(cls.name).sniff(doc)
 
     @abc.abstractmethod
-    def parse(self, doc: Any, source: str) -> Report:
+    def parse(self, doc: Any, source: str, build: Callable[..., Finding] | None = None) -> Report:
         """Adapt ``doc`` (already decoded JSON) read from ``source``.
 
-        Raises ``ReportFormatError`` with a message that starts with ``source``.
+        ``build`` makes each finding from ``Finding``'s keyword arguments (``Reader.finding``);
+        by default it is ``Finding``. Raises ``ReportFormatError`` with a message that starts
+        with ``source``.
         """
 
 
@@ -66,6 +69,11 @@ class Reader:
 
     ``r.need(item, "Target", str, "Results[3]")`` returns the value or raises
     ``ReportFormatError("<source>: Results[3].Target: expected a string, got null")``.
+
+    Adapters make every finding with ``r.finding(...)`` (``Finding``'s keyword arguments),
+    never ``Finding(...)``: the caller may give a builder that makes each finding right the
+    first time (``sources.files`` replaces raw items it does not keep by references into the
+    file), since a frozen ``Finding`` is never changed after it is made.
     """
 
     _TYPE_WORDS: ClassVar[dict[type, str]] = {
@@ -77,9 +85,11 @@ class Reader:
         dict: "an object",
     }
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, build: Callable[..., Finding] | None = None) -> None:
         self.source = source
         self.warnings: list[str] = []
+        self.finding: Callable[..., Finding] = Finding if build is None else build
+        """Makes one finding from ``Finding``'s keyword arguments; by default ``Finding`` itself."""
 
     def fail(self, where: str, message: str) -> ReportFormatError:
         prefix = f"{self.source}: {where}: " if where else f"{self.source}: "

@@ -23,6 +23,7 @@ carries no pip-audit version.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from gatekeeper.adapters.interface import Adapter, Reader
@@ -47,8 +48,8 @@ class PipAuditAdapter(Adapter):
 
     name = "pip-audit"
 
-    def parse(self, doc: Any, source: str) -> Report:
-        reader = Reader(source)
+    def parse(self, doc: Any, source: str, build: Callable[..., Finding] | None = None) -> Report:
+        reader = Reader(source, build)
         deps = _dependencies(reader, doc)
         findings: list[Finding] = []
         gaps: list[Gap] = []
@@ -122,7 +123,7 @@ def _read_vuln(reader: Reader, vuln: dict[str, Any], name: str, version: str, wh
     aliases = reader.each(reader.opt(vuln, "aliases", list, where, []), f"{where}.aliases", str)
     description = reader.opt(vuln, "description", str, where, "")
     normalised = _normalise(name)
-    return Finding(
+    return reader.finding(
         tool="pip-audit",
         kind=Kind.VULNERABILITY,
         rule_id=vuln_id,

@@ -39,6 +39,7 @@ run's tool, each finding carries its own run's tool):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -85,8 +86,8 @@ class SarifAdapter(Adapter):
 
     name = "sarif"
 
-    def parse(self, doc: Any, source: str) -> Report:
-        r = Reader(source)
+    def parse(self, doc: Any, source: str, build: Callable[..., Finding] | None = None) -> Report:
+        r = Reader(source, build)
         r.obj(doc, "$")
         version = r.need(doc, "version", str)
         if version != "2.1.0":
@@ -342,7 +343,7 @@ class _Result:
         location = self._location()
         fps = self._fingerprints()
         stable = fps or [location.start_line, location.resource, message]
-        return Finding(
+        return r.finding(
             tool=self.run.tool,
             kind=kind,
             rule_id=rule_id,

@@ -1,16 +1,16 @@
 """What recognises each report format from its content, without importing its adapter.
 
-``detect`` (``adapters/__init__.py``) asks every format whether a document is one of its
-own, and refuses it unless exactly one says yes; only then is the one adapter imported.
+``detect`` (``adapters/__init__.py``) asks every format of ``adapters/registry.py``, with
+its test here, whether a document is one of its own, and refuses it unless exactly one says
+yes; only then is the one adapter imported.
 
 NOTE: the adapters' modules took 3 ms of a small gate's start-up when detection imported
 all seven to call their ``sniff`` (bench/README.md). ``Adapter.sniff`` looks its format's
-function up here, and the adapters use the item tests below when they parse.
+function up in the registry, and the adapters use the item tests below when they parse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 
@@ -139,13 +139,14 @@ def sarif(doc: Any) -> bool:
     return doc.get("version") == "2.1.0" or "sarif" in str(doc.get("$schema", "")).lower()
 
 
-SNIFFERS: dict[str, Callable[[Any], bool]] = {
-    "trivy": trivy,
-    "gitleaks": gitleaks,
-    "checkov": checkov,
-    "hadolint": hadolint,
-    "pip-audit": pip_audit,
-    "sonarqube": sonarqube,
-    "sarif": sarif,
-}
-"""Each format of ``adapters.FORMATS``, by name: whether a document looks like one."""
+def __getattr__(name: str) -> Any:
+    """``SNIFFERS``: each format's test by name, derived from ``adapters/registry.py``.
+
+    NOTE: the list of formats is the registry's alone; this view is kept only for
+    tests/test_startup.py (not the adapters' to edit), which compares it with the formats.
+    """
+    if name == "SNIFFERS":
+        from gatekeeper.adapters.registry import REPORT_FORMATS
+
+        return {f.name: f.sniff for f in REPORT_FORMATS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

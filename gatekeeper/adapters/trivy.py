@@ -39,6 +39,7 @@ Decisions:
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from hashlib import sha256
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -159,16 +160,16 @@ class TrivyAdapter(Adapter):
 
     name = "trivy"
 
-    def parse(self, doc: Any, source: str) -> Report:
-        return _Parser(source).parse(doc)
+    def parse(self, doc: Any, source: str, build: Callable[..., Finding] | None = None) -> Report:
+        return _Parser(source, build).parse(doc)
 
 
 class _Parser:
     """One parse of one document; collects findings, categories and gaps."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, build: Callable[..., Finding] | None = None) -> None:
         self.source = source
-        self.r = Reader(source)
+        self.r = Reader(source, build)
         self.findings: list[Finding] = []
         self.categories: set[str] = set()
         self.gaps: list[Gap] = []
@@ -388,7 +389,7 @@ class _Parser:
         if purl is not None and type(purl) is not str:
             r.opt(identifier, "PURL", str, f"{where}.PkgIdentifier")  # raises, naming it
         title = title or f"{vid} in {pkg_name}"
-        return Finding(
+        return self.r.finding(
             tool=TOOL,
             tool_version=self.tool_version,
             kind=Kind.VULNERABILITY,
@@ -495,7 +496,7 @@ class _Parser:
         start = r.opt(cause, "StartLine", int, at)
         resource = r.opt(cause, "Resource", str, at) or None
         path = None if scope.k8s_resource else scope.result_target  # k8s Targets are "Kind/name"
-        return Finding(
+        return self.r.finding(
             tool=TOOL,
             tool_version=self.tool_version,
             kind=Kind.MISCONFIGURATION,
@@ -525,7 +526,7 @@ class _Parser:
         r.opt(item, "Match", str, where)
         r.opt(item, "Code", dict, where)
         place = f"{scope.result_target}:{start}" if start else scope.result_target
-        return Finding(
+        return self.r.finding(
             tool=TOOL,
             tool_version=self.tool_version,
             kind=Kind.SECRET,
@@ -551,7 +552,7 @@ class _Parser:
         confidence = r.opt(item, "Confidence", float, where)
         subject = pkg_name or file_path or scope.result_target
         detail = f", confidence {confidence}" if confidence is not None else ""
-        return Finding(
+        return self.r.finding(
             tool=TOOL,
             tool_version=self.tool_version,
             kind=Kind.LICENSE,

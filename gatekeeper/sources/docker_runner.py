@@ -16,7 +16,6 @@ closed. ``docker`` is imported only when a container is needed.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -32,6 +31,7 @@ from typing import Any, TextIO
 from gatekeeper.adapters import AdapterError, parse_document
 from gatekeeper.model import Report
 from gatekeeper.scanners import Scanner
+from gatekeeper.sources.decode import JsonDecodeError, decode_json
 
 WORKSPACE = "/workspace"
 OUT = "/gatekeeper/out"
@@ -162,12 +162,13 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def _adapt(scanner: Scanner, raw: bytes, code: int, stderr: bytes) -> ScanOutcome:
     if not raw.strip():
         raise ScanError(f"{scanner.name}: exited {code} but wrote no report\n{stderr_tail(stderr)}")
+    source = f"{scanner.name} (gatekeeper scan)"
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise ScanError(f"{scanner.name}: the report is not valid JSON ({e})\n{stderr_tail(stderr)}") from None
+        doc = decode_json(raw, source)
+    except JsonDecodeError as e:
+        raise ScanError(f"{scanner.name}: the report is not valid JSON ({e.reason})\n{stderr_tail(stderr)}") from None
     try:
-        report = parse_document(doc, f"{scanner.name} (gatekeeper scan)", scanner.format)
+        report = parse_document(doc, source, scanner.format)
     except AdapterError as e:
         raise ScanError(f"{scanner.name}: the report could not be read: {e}") from None
     return ScanOutcome(scanner=scanner, raw=raw, report=report, exit_code=code)

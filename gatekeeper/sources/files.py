@@ -7,25 +7,23 @@ a directory without reports.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
-import json
+import itertools
 import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from gatekeeper.adapters import MAX_DEPTH, AdapterError, depth_error, parse_document
 from gatekeeper.model import Finding, RawRef, Report
+from gatekeeper.sources.decode import SourceError, decode_json, orjson_for
 
-_ORJSON_FROM = 64 * 1024
-"""Reports smaller than this are decoded by the standard library: as fast at that size,
-and importing orjson is 0.4 ms of a small gate's start-up."""
+Builder = Callable[..., Finding]
+"""What makes one finding from ``Finding``'s keyword arguments (``adapters.Reader.finding``)."""
 
 STDIN = "-"
 REPORT_SUFFIXES = (".json", ".sarif")
@@ -47,10 +45,6 @@ _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 _STRING = re.compile(rb'"[^"]*"')
 _ESCAPED = re.compile(rb'\\[\\"]')
 _BRACKETS = bytes.maketrans(b"{}", b"[]")
-
-
-class SourceError(Exception):
-    """A report could not be read; the message starts with the file name."""
 
 
 def expand_paths(args: Iterable[str]) -> Iterator[str]:
@@ -126,7 +120,7 @@ def _read_bytes(name: str, stdin: BinaryIO | None) -> bytes:
 def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
     """Read and decode one JSON document; ``name`` is a path or ``-``."""
     data = _read_checked(name, stdin)
-    return _decode(data, "<stdin>" if name == STDIN else name, fast=not _BIG_INTEGER.search(data))
+    return decode_json(data, "<stdin>" if name == STDIN else name, fast=not _BIG_INTEGER.search(data))
 
 
 def _read_checked(name: str, stdin: BinaryIO | None) -> bytes:
@@ -138,53 +132,6 @@ def _read_checked(name: str, stdin: BinaryIO | None) -> bytes:
         if data.startswith(magic):
             raise SourceError(f"{source}: {what}, not a JSON report; extract the report first")
     return data
-
-
-def _orjson_for(data: bytes) -> Any:
-    """orjson, for a report large enough to gain from it; ``None``: the standard library."""
-    if len(data) < _ORJSON_FROM:
-        return None
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - a dependency; the standard library still reads every report
-        return None
-    return orjson
-
-
-def _decode(data: bytes, source: str, fast: bool = True) -> Any:
-    """The document in ``data``: orjson when ``fast`` and it decodes it, else the standard library.
-
-    NOTE: orjson decodes a large report in about 60% of the time (bench/README.md). It
-    refuses what the standard library reads (a BOM, NaN, lone surrogates, numbers out of
-    a double's range), and every document it refuses is decoded again by ``json``, whose
-    messages the error paths below give. It also reads integers beyond 64 bits as floats:
-    see ``load_report``.
-    """
-    orjson = _orjson_for(data) if fast else None
-    if orjson is not None and not data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass
-    try:
-        # NOTE: strict UTF-8 (a BOM is tolerated: some Windows tools write one).
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise SourceError(f"{source}: not valid UTF-8 (byte {e.start})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        # NOTE: a cut inside a string is reported at the string's start, not at the end.
-        if e.pos >= len(text.rstrip()) or e.msg == "Unterminated string starting at":
-            where = "truncated: the JSON ends early"
-        elif e.msg == "Extra data":
-            # NOTE: trufflehog and others print JSON Lines (one document per line).
-            where = "more than one JSON document (JSON Lines is not a format gatekeeper reads)"
-        else:
-            where = e.msg
-        raise SourceError(f"{source}: invalid JSON at line {e.lineno} column {e.colno}: {where}") from None
-    except RecursionError:
-        raise SourceError(f"{source}: JSON nested too deeply") from None
 
 
 def nested_deeper_than(data: bytes, limit: int = MAX_DEPTH) -> bool:
@@ -212,25 +159,6 @@ def nested_deeper_than(data: bytes, limit: int = MAX_DEPTH) -> bool:
     return bool(tree)
 
 
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a report is decoded and adapted.
-
-    NOTE: decoding and adapting allocate millions of objects and free none, so CPython's
-    collector would walk the whole growing document again and again: that was 45% of
-    the time of a 50,000-finding Trivy report (bench/README.md). JSON documents and
-    findings hold no reference cycles, so nothing is left for the collector to free;
-    reference counting still frees everything else as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_report(
     name: str, fmt: str | None = None, stdin: BinaryIO | None = None, keep_raw: bool = False, digest: bool = False
 ) -> Report:
@@ -241,64 +169,98 @@ def load_report(
     freed here. Standard input and pipes cannot be read twice: their findings keep theirs.
     With ``digest``, ``Report.sha256`` is the digest of the very bytes that were read.
     """
-    report = _load_report(name, fmt, stdin, digest)
     # NOTE: only a regular file can be read again (not a pipe such as <(trivy ...)).
     identity = None if name == STDIN or keep_raw else _identity(name)
-    if identity is None or not any(f.raw is not None for f in report.findings):
-        return report
-    again = _ReadAgain(name, fmt, report, identity)
-    # NOTE: set through the slots of findings no one else has seen yet (Finding is frozen;
-    # dataclasses.replace would build each one again: 0.25 s for 50k). The findings outlive
-    # the document, whose every repeated text is a string of its own (a rule's message on
-    # each of its 8,000 findings): equal texts and lists become one object (18 MB of six
-    # 8k-finding reports' 145 MB).
+    if identity is None:
+        return _load_report(name, fmt, stdin, digest)
+    again = _ReadAgain(name, fmt, identity)
+    report = _load_report(name, fmt, stdin, digest, lambda: _slim(again))
+    again.expect(report)
+    return report
+
+
+def _slim(again: _ReadAgain) -> Builder:
+    """A builder of findings that keep no raw item, for a file that can be read again.
+
+    NOTE: the findings outlive the document, whose every repeated text is a string of its
+    own (a rule's message on each of its 8,000 findings): equal texts and tuples become one
+    object (18 MB of six 8k-finding reports' 145 MB). The raw item becomes a reference to
+    the k-th finding this builder made: not the finding's index in the report, since an
+    adapter may drop findings (a passed check) or order them; reading the same bytes again
+    makes the same calls in the same order (``_collecting``).
+    """
     texts: dict[str, str] = {}
     share = texts.setdefault
     tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     shared = tuples.setdefault
-    for i, f in enumerate(report.findings):
-        if f.raw is not None:
-            _set_raw(f, RawRef(again, i))
-        _set_title(f, share(f.title, f.title))
-        _set_message(f, share(f.message, f.message))
-        _set_rule_id(f, share(f.rule_id, f.rule_id))
-        if f.tool_severity is not None:
-            _set_tool_severity(f, share(f.tool_severity, f.tool_severity))
-        if f.links:
-            _set_links(f, shared(f.links, f.links))
-        if f.cvss:
-            _set_cvss(f, shared(f.cvss, f.cvss))
-    return report
+    calls = itertools.count()
+
+    # NOTE: the keyword arguments' own dict is changed and passed on. Adapting 50k Trivy
+    # findings takes 0.59 s so (0.50 s keeping raw items), as long as setting the fields
+    # through their slots after construction did; a signature naming the shared fields
+    # builds a second dict per finding: 0.02-0.05 s more.
+    def build(**fields: Any) -> Finding:
+        k = next(calls)
+        text = fields["rule_id"]
+        fields["rule_id"] = share(text, text)
+        text = fields["title"]
+        fields["title"] = share(text, text)
+        text = fields.get("message")
+        if text:
+            fields["message"] = share(text, text)
+        text = fields.get("tool_severity")
+        if text is not None:
+            fields["tool_severity"] = share(text, text)
+        values = fields.get("links")
+        if values:
+            fields["links"] = shared(values, values)
+        values = fields.get("cvss")
+        if values:
+            fields["cvss"] = shared(values, values)
+        if fields.get("raw") is not None:
+            fields["raw"] = RawRef(again, k)
+        return Finding(**fields)
+
+    return build
 
 
-_set_raw = Finding.__dict__["raw"].__set__
-_set_title = Finding.__dict__["title"].__set__
-_set_message = Finding.__dict__["message"].__set__
-_set_rule_id = Finding.__dict__["rule_id"].__set__
-_set_tool_severity = Finding.__dict__["tool_severity"].__set__
-_set_links = Finding.__dict__["links"].__set__
-_set_cvss = Finding.__dict__["cvss"].__set__
+def _collecting(raws: list[Any]) -> Builder:
+    """A builder of findings as ``Finding`` makes them that records each raw item in ``raws``,
+    in the order the adapter asks for them (``_slim`` numbers its references so)."""
+    raws.clear()  # NOTE: a second adapting of the same bytes (big integers) starts over
+    record = raws.append
+
+    def build(**fields: Any) -> Finding:
+        record(fields.get("raw"))
+        return Finding(**fields)
+
+    return build
 
 
 class _ReadAgain:
     """The raw items of a report file, read and adapted again on first use."""
 
-    def __init__(self, name: str, fmt: str | None, report: Report, identity: tuple[int, ...]) -> None:
+    def __init__(self, name: str, fmt: str | None, identity: tuple[int, ...]) -> None:
         self.name = name
         self.fmt = fmt
         self._identity = identity
-        self._identities = _identities(report)
+        self._identities: str | None = None
         self._raws: list[Any] | None = None
+
+    def expect(self, report: Report) -> None:
+        """Remember what the file's findings were, to refuse a file that changed since."""
+        self._identities = _identities(report)
 
     def __call__(self) -> list[Any]:
         if self._raws is None:
             changed = SourceError(f"{self.name}: changed since it was read: the raw items of its findings are gone")
-            if _identity(self.name) != self._identity:
+            if self._identities is None or _identity(self.name) != self._identity:
                 raise changed
-            again = _load_report(self.name, self.fmt, None, False)
+            raws: list[Any] = []
+            again = _load_report(self.name, self.fmt, None, False, lambda: _collecting(raws))
             if _identities(again) != self._identities:
                 raise changed
-            self._raws = [f.raw for f in again.findings]
+            self._raws = raws
         return self._raws
 
     def __repr__(self) -> str:
@@ -323,31 +285,35 @@ def _identity(name: str) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _load_report(name: str, fmt: str | None, stdin: BinaryIO | None, digest: bool) -> Report:
+def _load_report(
+    name: str, fmt: str | None, stdin: BinaryIO | None, digest: bool, builder: Callable[[], Builder] | None = None
+) -> Report:
+    """``builder``: makes a fresh builder of findings for each adapting of the bytes."""
     source = "<stdin>" if name == STDIN else name
-    with paused_gc():
-        data = _read_checked(name, stdin)
-        sha256 = hashlib.sha256(data).hexdigest() if digest else None
-        doc = _decode(data, source)
-        if nested_deeper_than(data):
-            raise depth_error(source)
-        # NOTE: orjson reads an integer beyond 64 bits as a float, which only an adapter
-        # that wants an integer there notices (and refuses): then the standard library,
-        # which keeps it an integer, decodes the report again. Such numbers are rare (a
-        # digit run in a digest looks the same), and the bytes are not kept for them.
-        big = _orjson_for(data) is not None and _BIG_INTEGER.search(data) is not None
-        kept = data if big and name == STDIN else None
-        del data  # NOTE: the bytes go before the findings are built (peak memory)
-        try:
-            return _digested(parse_document(doc, source, fmt, depth_checked=True), sha256)
-        except AdapterError:
-            if not big:
-                raise
-        del doc
-        data = kept if kept is not None else _read_checked(name, stdin)
-        if digest and hashlib.sha256(data).hexdigest() != sha256:
-            raise SourceError(f"{source}: changed while it was being read")
-        return _digested(parse_document(_decode(data, source, fast=False), source, fmt, depth_checked=True), sha256)
+    data = _read_checked(name, stdin)
+    sha256 = hashlib.sha256(data).hexdigest() if digest else None
+    doc = decode_json(data, source, fast=True)
+    if nested_deeper_than(data):
+        raise depth_error(source)
+    # NOTE: orjson reads an integer beyond 64 bits as a float, which only an adapter
+    # that wants an integer there notices (and refuses): then the standard library,
+    # which keeps it an integer, decodes the report again. Such numbers are rare (a
+    # digit run in a digest looks the same), and the bytes are not kept for them.
+    big = orjson_for(data) is not None and _BIG_INTEGER.search(data) is not None
+    kept = data if big and name == STDIN else None
+    del data  # NOTE: the bytes go before the findings are built (peak memory)
+    try:
+        build = None if builder is None else builder()
+        return _digested(parse_document(doc, source, fmt, depth_checked=True, build=build), sha256)
+    except AdapterError:
+        if not big:
+            raise
+    del doc
+    data = kept if kept is not None else _read_checked(name, stdin)
+    if digest and hashlib.sha256(data).hexdigest() != sha256:
+        raise SourceError(f"{source}: changed while it was being read")
+    build = None if builder is None else builder()
+    return _digested(parse_document(decode_json(data, source), source, fmt, depth_checked=True, build=build), sha256)
 
 
 def _digested(report: Report, sha256: str | None) -> Report:

@@ -33,7 +33,6 @@ part of the findings would pass what it should fail. In particular:
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -44,7 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from gatekeeper.model import Report
-from gatekeeper.sources.files import SourceError
+from gatekeeper.sources.decode import JsonDecodeError, SourceError, decode_json
 
 TOKEN_ENV = "SONAR_TOKEN"
 PAGE_SIZE = 500
@@ -249,19 +248,22 @@ class SonarQubeClient:
 
     def _decode(self, response: Any, where: str) -> Any:
         body: bytes = response.content
-        problem = ""
         try:
-            return json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError as e:
-            problem = f"the answer is not UTF-8 (byte {e.start})"
-        except json.JSONDecodeError as e:
+            return decode_json(body, where)
+        except JsonDecodeError as e:
+            # NOTE: the shared decoder's reasons are worded for a file; an answer's are
+            # about the server (an HTML page means a wrong URL, not a broken report).
             kind = response.headers.get("Content-Type", "no content type")
-            if "json" not in kind:
+            if e.kind == "encoding":
+                problem = f"the answer is not UTF-8 (byte {e.byte})"
+            elif e.kind == "depth":
+                problem = e.reason
+            elif "json" not in kind:
                 problem = f"the answer is not JSON ({kind}); is --sonar-url the server's base URL?"
-            elif e.pos >= len(body.rstrip()) or e.msg.startswith("Unterminated string"):
+            elif e.kind == "truncated":
                 problem = f"truncated JSON: the answer ends early ({len(body)} bytes)"
             else:
-                problem = f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
+                problem = f"invalid JSON at line {e.line} column {e.column}: {e.detail}"
         raise SonarQubeError(self._redact(f"{where}: {problem}"))
 
     def _redact(self, text: str) -> str:

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from gatekeeper.adapters import ReportFormatError, check_depth
 from gatekeeper.reporters.escape import json_inert
 from gatekeeper.reporters.jsonstream import pieces
-from gatekeeper.sources import files
-from gatekeeper.sources.files import _decode, nested_deeper_than
+from gatekeeper.sources import decode
+from gatekeeper.sources.decode import decode_json
+from gatekeeper.sources.files import nested_deeper_than
 
 _TEXT = st.text(alphabet=st.sampled_from('ab[]{}"\\\n\u2028é/'), max_size=8)
 _SCALARS = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _TEXT | st.floats(1e-4, 1e15)
@@ -49,18 +50,18 @@ def test_depth_at_the_limit() -> None:
 @given(_DOCS)
 def test_orjson_reads_and_writes_as_json_does(doc: object) -> None:
     text = json.dumps(doc, indent=2, ensure_ascii=False)
-    original = files._ORJSON_FROM
-    files._ORJSON_FROM = 0  # orjson for any size (small reports go to json)
+    original = decode._ORJSON_FROM
+    decode._ORJSON_FROM = 0  # orjson for any size (small reports go to json)
     try:
-        assert _decode(text.encode(), "x") == json.loads(text)
+        assert decode_json(text.encode(), "x", fast=True) == json.loads(text)
     finally:
-        files._ORJSON_FROM = original
+        decode._ORJSON_FROM = original
     floats = [x for x in _leaves(doc) if isinstance(x, float)]
     assert b"".join(pieces(doc, floats)).decode() == json_inert(text) + "\n"
 
 
 def test_big_integers_stay_integers() -> None:
-    assert _decode(b"[123456789012345678901234567890]", "x", fast=False) == [123456789012345678901234567890]
+    assert decode_json(b"[123456789012345678901234567890]", "x") == [123456789012345678901234567890]
 
 
 def _leaves(doc: object) -> list[object]:
@@ -81,7 +82,7 @@ def test_a_large_report_with_an_integer_beyond_64_bits_is_read_exactly(tmp_path)
     item = {"code": "DL3007", "column": 1, "file": "Dockerfile", "level": "warning", "line": 2, "message": "x" * 100}
     items = [dict(item, line=n) for n in range(1, 1000)] + [dict(item, line=123456789012345678901234567890)]
     data = json.dumps(items).encode()
-    assert len(data) > files._ORJSON_FROM
+    assert len(data) > decode._ORJSON_FROM
     path = tmp_path / "hadolint.json"
     path.write_bytes(data)
     for report in (load_report(str(path)), load_report("-", stdin=io.BytesIO(data))):

@@ -6,6 +6,7 @@ a file's findings now point back into the file, which is read again on first use
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -113,3 +114,48 @@ def test_equal_texts_of_a_files_findings_become_one_object(tmp_path: Path) -> No
     assert first.message is second.message is third.message and first.links is third.links
     assert first.location != second.location
     assert report.findings == load_report(str(path), keep_raw=True).findings  # equal values
+
+
+def test_raw_items_follow_the_calls_not_the_order_of_the_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An adapter may drop findings it made or order them: a finding's raw item is the one
+    # given when it was made, found again by the order in which findings were made.
+    from gatekeeper import adapters
+    from gatekeeper.adapters.hadolint import HadolintAdapter
+
+    class Reordering(HadolintAdapter):
+        def parse(self, doc, source, build=None):  # type: ignore[no-untyped-def]
+            report = super().parse(doc, source, build)
+            return dataclasses.replace(report, findings=report.findings[:0:-1])  # reversed, the first dropped
+
+    monkeypatch.setitem(adapters._cache, "hadolint", Reordering())
+    path = _copy(tmp_path, "hadolint.json")
+    items = json.loads(path.read_bytes())
+    report = load_report(str(path))
+    assert len(items) > 2 and all(type(f.raw) is RawRef for f in report.findings)
+    assert [dict(f.raw) for f in report.findings] == items[:0:-1]
+
+
+def test_raw_items_of_a_report_decoded_twice_are_read_again(tmp_path: Path) -> None:
+    # An integer beyond 64 bits: orjson's document is refused, json's is read (files._load_report).
+    item = {"code": "DL3007", "column": 1, "file": "Dockerfile", "level": "warning", "line": 2, "message": "x" * 100}
+    items = [dict(item, line=n) for n in range(1, 1000)] + [dict(item, line=123456789012345678901234567890)]
+    path = tmp_path / "hadolint.json"
+    path.write_text(json.dumps(items))
+    report = load_report(str(path))
+    assert type(report.findings[-1].raw) is RawRef
+    assert [dict(f.raw) for f in report.findings] == items
+
+
+def test_a_slim_finding_is_the_finding_the_adapter_asked_for() -> None:
+    from gatekeeper.model import Cvss, Finding, Kind, Severity
+
+    build = files._slim(files._ReadAgain("x.json", None, (0,)))
+    minimal = {"tool": "t", "kind": Kind.LINT, "rule_id": "r", "title": "t", "severity": Severity.LOW}
+    assert build(**minimal) == Finding(**minimal)  # Finding's own defaults
+    full = dict(minimal, title="title", message="m", tool_severity="low", links=("https://x",), cvss=(Cvss(5.0),), raw={"k": 1})
+    again = dict(full, title="".join(["ti", "tle"]), links=tuple(["https://x"]))
+    assert again["title"] is not full["title"] and again["links"] is not full["links"]
+    first, second = build(**full), build(**again)
+    assert first == second == Finding(**full) and first.links is second.links and first.title is second.title
+    # Every call counts, with a raw item or without: the third call made the second finding.
+    assert type(first.raw) is RawRef and "raw item 1 of" in repr(first.raw) and "raw item 2 of" in repr(second.raw)

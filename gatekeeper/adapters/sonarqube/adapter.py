@@ -14,6 +14,7 @@ sonar-report exporter's JSON and other SonarQube objects are refused with a hint
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gatekeeper.adapters.interface import Adapter, Reader
@@ -24,7 +25,7 @@ from gatekeeper.adapters.sonarqube.common import (
     is_sonar_report_exporter,
     not_a_report,
 )
-from gatekeeper.model import Report
+from gatekeeper.model import Finding, Report
 
 
 class SonarQubeAdapter(Adapter):
@@ -32,7 +33,7 @@ class SonarQubeAdapter(Adapter):
 
     name = "sonarqube"
 
-    def parse(self, doc: Any, source: str) -> Report:
+    def parse(self, doc: Any, source: str, build: Callable[..., Finding] | None = None) -> Report:
         # NOTE: every gate sniffs with this adapter; its readers (1.5 ms of start-up) are
         # imported only when a SonarQube document is read.
         from gatekeeper.adapters.sonarqube.bare_list import read_bare_list
@@ -41,7 +42,7 @@ class SonarQubeAdapter(Adapter):
         from gatekeeper.adapters.sonarqube.issues import read_issue_search
         from gatekeeper.adapters.sonarqube.quality_gate import read_quality_gate
 
-        reader = Reader(source)
+        reader = Reader(source, build)
         ctx = Context(reader)
         if isinstance(doc, list):
             findings = read_bare_list(ctx, doc)

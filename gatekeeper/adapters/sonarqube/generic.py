@@ -102,7 +102,7 @@ def _read_generic_issue(
         end = r.opt(text_range, "endLine", int, f"{where}.primaryLocation.textRange", start)
     rule = f"{engine}:{rule_id}"
     kind = issue_kind(ctx, rule, type_word, rated_at)
-    return Finding(
+    return r.finding(
         tool=TOOL,
         kind=kind,
         rule_id=rule,

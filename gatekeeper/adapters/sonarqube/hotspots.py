@@ -58,7 +58,7 @@ def read_hotspot(ctx: Context, hotspot: dict[str, Any], where: str) -> Finding |
     start, end = line_range(ctx, hotspot, where)
     if project:
         ctx.projects.add(project)
-    return Finding(
+    return r.finding(
         tool=TOOL,
         kind=Kind.SECURITY_HOTSPOT,
         rule_id=rule,

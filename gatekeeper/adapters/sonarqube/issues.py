@@ -65,7 +65,7 @@ def read_issue(ctx: Context, issue: dict[str, Any], where: str) -> Finding | Non
     if project:
         ctx.projects.add(project)
     name = ctx.rule_names.get(rule)
-    return Finding(
+    return r.finding(
         tool=TOOL,
         kind=kind,
         rule_id=rule,

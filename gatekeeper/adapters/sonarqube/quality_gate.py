@@ -43,7 +43,7 @@ def read_quality_gate(ctx: Context, doc: dict[str, Any]) -> list[Finding]:
         if findings:
             r.warn(f"the quality gate is {gate} although {len(findings)} condition(s) failed; no finding made")
         return []
-    return findings or [_gate_finding(gate, status_obj)]
+    return findings or [_gate_finding(ctx, gate, status_obj)]
 
 
 def _condition_finding(ctx: Context, cond: dict[str, Any], where: str, gate: str) -> Finding:
@@ -56,7 +56,7 @@ def _condition_finding(ctx: Context, cond: dict[str, Any], where: str, gate: str
     compares = _COMPARATORS.get(comparator or "", comparator or "?")
     rule_text = f"fails when it {compares} {threshold}" if threshold else "failed"
     message = f"{metric} = {actual if actual is not None else '(no value)'}; the condition {rule_text}"
-    return Finding(
+    return r.finding(
         tool=TOOL,
         kind=Kind.CODE_ISSUE,
         rule_id="quality-gate",
@@ -71,8 +71,8 @@ def _condition_finding(ctx: Context, cond: dict[str, Any], where: str, gate: str
     )
 
 
-def _gate_finding(gate: str, status_obj: dict[str, Any]) -> Finding:
-    return Finding(
+def _gate_finding(ctx: Context, gate: str, status_obj: dict[str, Any]) -> Finding:
+    return ctx.reader.finding(
         tool=TOOL,
         kind=Kind.CODE_ISSUE,
         rule_id="quality-gate",
