@@ -169,8 +169,9 @@ def test_env_or_policy_file_builds_the_policy(tmp_path: Path) -> None:
 
 def test_every_format_has_a_sniffer() -> None:
     from gatekeeper.adapters import FORMATS, adapter_for
-    from gatekeeper.adapters.sniff import SNIFFERS
+    from gatekeeper.adapters.registry import REPORT_FORMATS
 
+    SNIFFERS = {f.name: f.sniff for f in REPORT_FORMATS}
     assert list(SNIFFERS) == list(FORMATS)
     docs = [json.loads(p.read_bytes()) for p in sorted((ROOT / "fixtures" / "reports").iterdir())]
     for name in FORMATS:  # each adapter recognises what detection does

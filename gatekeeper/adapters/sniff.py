@@ -137,16 +137,3 @@ def sarif(doc: Any) -> bool:
     if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
         return False
     return doc.get("version") == "2.1.0" or "sarif" in str(doc.get("$schema", "")).lower()
-
-
-def __getattr__(name: str) -> Any:
-    """``SNIFFERS``: each format's test by name, derived from ``adapters/registry.py``.
-
-    NOTE: the list of formats is the registry's alone; this view is kept only for
-    tests/test_startup.py (not the adapters' to edit), which compares it with the formats.
-    """
-    if name == "SNIFFERS":
-        from gatekeeper.adapters.registry import REPORT_FORMATS
-
-        return {f.name: f.sniff for f in REPORT_FORMATS}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

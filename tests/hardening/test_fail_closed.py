@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gatekeeper.adapters.registry import FORMAT_NAMES
 from tests.conftest import REPORTS
 from tests.test_cli import run
 
@@ -27,8 +28,7 @@ REAL = {
     "pip-audit": REPORTS / "pip-audit.json",
     "sarif": REPORTS / "trivy-fs.sarif",
 }
-FORMATS = ["trivy", "gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube", "sarif"]
-
+FORMATS = list(FORMAT_NAMES)  # every format the registry declares (adapters/registry.py)
 
 
 def write(tmp_path: Path, name: str, content: bytes | str | object) -> Path:
