@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -60,9 +59,10 @@ def cli() -> None:
     """gatekeeper: a security gate over scanner reports."""
 
 
-@dataclass(frozen=True)
-class Outputs:
-    """Where a verdict goes; shared by every command that ends in one (``check``, ``scan``)."""
+class Outputs(NamedTuple):
+    """Where a verdict goes, frozen; shared by every command that ends in one (``check``, ``scan``).
+
+    NOTE: a NamedTuple, not a frozen dataclass: 0.5 ms less of every start-up."""
 
     files: tuple[tuple[str, str], ...] = ()
     """(output name, path) for each report file asked for (``-``: standard output)."""
@@ -146,7 +146,7 @@ def check(
     baseline_path: str | None,
     record_path: str | None,
     **options: Any,
-) -> int:
+) -> Finished:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
 
     Exit codes: 0 passed, 1 policy violated, 2 the gate could not be evaluated,
@@ -186,7 +186,19 @@ def check(
     return deliver(run_gate(request), outputs)
 
 
-def deliver(verdict: Any, outputs: Outputs) -> int:
+class Finished(NamedTuple):
+    """What a gate command returns: its exit code, and the verdict.
+
+    NOTE: the verdict goes back to ``main`` and lives until the process ends, which then
+    leaves without freeing it (``_exit_now``): dropped when the command returned, its
+    50,000 findings were freed one by one first (0.12 s of a 1.2 s gate, bench/README.md).
+    """
+
+    code: int
+    verdict: Any
+
+
+def deliver(verdict: Any, outputs: Outputs) -> Finished:
     """Print the summary, write every output; the exit code for the verdict."""
     from gatekeeper import output
     from gatekeeper.reporters.console import ConsoleFormat
@@ -200,7 +212,7 @@ def deliver(verdict: Any, outputs: Outputs) -> int:
     stream.write(text)
     stream.flush()
     write_reports(verdict, outputs)
-    return exit_code(verdict.status)
+    return Finished(exit_code(verdict.status), verdict)
 
 
 def write_reports(verdict: Any, outputs: Outputs) -> None:
@@ -293,7 +305,7 @@ def scan(
     baseline_path: str | None,
     approval_path: str | None,
     **options: Any,
-) -> int:
+) -> Finished:
     """Run the scanners on PATH (default: .) in containers, then gate their reports as check does.
 
     A scanner that fails (missing image, error exit, crash, timeout, no report) fails the gate
@@ -467,10 +479,11 @@ def main(argv: list[str] | None = None) -> Any:
     enabled = gc.isenabled() and argv is not None
     gc.disable()
     try:
-        code = _run(argv)
+        result = _run(argv)
     finally:
         if enabled:
             gc.enable()
+    code = result.code if isinstance(result, Finished) else result
     if argv is None:
         _exit_now(code)
     sys.exit(code)
@@ -501,8 +514,8 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-def _run(argv: list[str] | None) -> int:
-    """Run the command line; its exit code."""
+def _run(argv: list[str] | None) -> int | Finished:
+    """Run the command line; its exit code (with the verdict, for a gate command)."""
     # NOTE: click's standalone mode turns Ctrl-C into exit 1 ("policy violated") and a
     # generic ClickException into exit 1 too; run it non-standalone and map them to 2.
     try:
@@ -521,4 +534,4 @@ def _run(argv: list[str] | None) -> int:
     except Exception as e:  # noqa: BLE001 - fail closed on any bug
         click.echo(f"gatekeeper: internal error: {type(e).__name__}: {e}", err=True)
         return EXIT_ERROR
-    return code if isinstance(code, int) else EXIT_PASSED
+    return code if isinstance(code, (int, Finished)) else EXIT_PASSED

@@ -17,8 +17,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gatekeeper.model import Report
 from gatekeeper.verdict import Verdict
@@ -33,9 +32,11 @@ class GateError(Exception):
     """Something that makes the gate impossible to evaluate (exit 2)."""
 
 
-@dataclass(frozen=True)
-class GateRequest:
-    """Everything a gate decides on. Room for the data sources later issues add."""
+# NOTE: the request and its prepared inputs are NamedTuples: immutable as a frozen
+# dataclass is, but made in about 0.1 ms instead of 0.6 ms at start-up (a dataclass's
+# generated methods), which every gate pays before reading a byte (bench/README.md).
+class GateRequest(NamedTuple):
+    """Everything a gate decides on, frozen. Room for the data sources later issues add."""
 
     reports: tuple[str, ...] = ()
     """Report files, directories (every report in them) and ``-`` (standard input)."""
@@ -61,8 +62,7 @@ class GateRequest:
     """Where secrets (the approval key) come from; ``None``: the process environment."""
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     """What a request decides with, read and checked before any report is."""
 
     request: GateRequest

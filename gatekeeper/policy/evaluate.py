@@ -63,42 +63,34 @@ def rate(finding: Finding, policy: Policy, categories: frozenset[str]) -> tuple[
 _TOP_LEVEL = Thresholds()
 """A rule's thresholds when no rule selects the finding: all from the top-level settings."""
 
-class Memo:
-    """Threshold decisions already taken in one evaluation, keyed by their whole input.
-
-    NOTE: a speed device. 50k findings of one report come to a few hundred distinct
-    threshold decisions; deciding (and formatting the reason strings) once per distinct
-    input instead of once per finding was ~10% of a large report's gate (bench/README.md).
-    The key is every argument of ``_decide_by_thresholds`` but the policy, which is fixed
-    for the memo's life (one evaluation): a new input to that decision has to be a new
-    parameter, and so becomes part of the key. The thresholds are keyed by identity: they
-    belong to the policy, which outlives the memo.
-    """
-
-    def __init__(self, policy: Policy) -> None:
-        self._policy = policy
-        self._decided: dict[tuple[object, ...], Decision] = {}
-
-    def decide(
-        self, t: Thresholds, by: str | None, severity: Severity, rated: str, unfixed: bool, status: str | None,
-        score: float | None,
-    ) -> Decision:
-        key = (id(t), by, severity, rated, unfixed, status, score)
-        decided = self._decided.get(key)
-        if decided is None:
-            decided = self._decided[key] = _decide_by_thresholds(self._policy, t, by, severity, rated, unfixed, status, score)
-        return decided
+Memo = dict[tuple[object, ...], Decision]
+"""Threshold decisions already taken in one evaluation, keyed by their whole input."""
 
 
 def _thresholds(
     f: Finding, severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None, memo: Memo | None = None
 ) -> Decision:
-    """Decide by thresholds; ``by`` names the rule, or ``None`` for the top-level settings."""
+    """Decide by thresholds; ``by`` names the rule, or ``None`` for the top-level settings.
+
+    With a ``memo``, equal inputs share one (frozen) ``Decision``.
+    """
     unfixed = f.kind is Kind.VULNERABILITY and f.fix is FixState.NONE
     status = f.status if unfixed else None  # NOTE: the status is only read for an unfixed finding
+    score = f.cvss_score
     if memo is None:
-        return _decide_by_thresholds(policy, t, by, severity, rated, unfixed, status, f.cvss_score)
-    return memo.decide(t, by, severity, rated, unfixed, status, f.cvss_score)
+        return _decide_by_thresholds(policy, t, by, severity, rated, unfixed, status, score)
+    # NOTE: a speed device. 50k findings of one report come to a few hundred distinct
+    # threshold decisions; deciding (and formatting the reason strings) once per distinct
+    # input instead of once per finding was ~10% of a large report's gate (bench/README.md).
+    # The key is every argument of ``_decide_by_thresholds`` but the policy, which is fixed
+    # for the memo's life (one evaluation): a new input to that decision has to be a new
+    # parameter, and goes into this key beside it. The thresholds are keyed by identity:
+    # they belong to the policy, which outlives the memo.
+    key = (id(t), by, severity, rated, unfixed, status, score)
+    decided = memo.get(key)
+    if decided is None:
+        decided = memo[key] = _decide_by_thresholds(policy, t, by, severity, rated, unfixed, status, score)
+    return decided
 
 
 def _decide_by_thresholds(
@@ -281,7 +273,7 @@ def evaluate(
     reports = tuple(reports)
     ledger = ExceptionLedger(policy, today or datetime.date.today())
     decided = []
-    memo = Memo(policy)
+    memo: Memo = {}
     for r in reports:
         for f in r.findings:
             d, rule = _decide(f, policy, categories_of(f, r), ledger, memo)
