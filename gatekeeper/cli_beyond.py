@@ -58,7 +58,6 @@ def replay(record_path: str) -> int:
     directory), checks their digests, and decides as of the recorded day. Exit codes: 0 the
     same verdict, 1 something differs (listed), 2 the record cannot be replayed.
     """
-    from gatekeeper import output
     from gatekeeper.record import RecordError, parse_record
     from gatekeeper.record import replay as run_replay
     from gatekeeper.reporters.escape import terminal
