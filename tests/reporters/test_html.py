@@ -11,7 +11,6 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
-
 from gatekeeper.reporters.html import HtmlFormat
 from gatekeeper.verdict import Verdict
 from tests.conftest import ROOT, require
