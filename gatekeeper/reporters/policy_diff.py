@@ -35,7 +35,12 @@ def format_diff(d: PolicyDiff, old_name: str, new_name: str, limit: int = 200) -
         arrow = f"{a.outcome.value} -> {b.outcome.value}"
         lines.append(f"{arrow:<18} {b.severity.label:<8}  {terminal(', '.join(c.new.seen_by), 60)}  "
                      f"{terminal(f.rule_id, 80)}  {terminal(f.location.display(), 160)}")
-        lines.append(f"{'':20}was: {terminal(a.decided_by, 160)}   now: {terminal(b.decided_by, 160)}")
+        if a.decided_by == b.decided_by:
+            # The same setting decided both sides: what changed is its value, which the reasons say.
+            lines.append(f"{'':20}was: {terminal(a.reason, 160)}")
+            lines.append(f"{'':20}now: {terminal(b.reason, 160)}")
+        else:
+            lines.append(f"{'':20}was: {terminal(a.decided_by, 160)}   now: {terminal(b.decided_by, 160)}")
     if len(moved) > limit:
         lines.append(f"... and {len(moved) - limit} more")
     if moved:

@@ -32,3 +32,11 @@ def test_the_list_is_bounded() -> None:
     assert moved > 1
     text = format_diff(d, "a", "b", limit=1)
     assert f"... and {moved - 1} more" in text
+
+
+def test_a_change_decided_by_the_same_setting_shows_the_values() -> None:
+    # default -> strict moves fail_on from high to medium: "was: fail_on   now: fail_on" said nothing.
+    text = format_diff(diff(ROOT / "policies" / "default.yaml", ROOT / "policies" / "strict.yaml"), "a", "b")
+    assert "was: fail_on   now: fail_on" not in text
+    assert "was: severity medium < fail_on high\n" in text
+    assert "now: severity medium >= fail_on medium\n" in text
