@@ -92,6 +92,8 @@ def duplicate_reports(reports: Iterable[Report]) -> list[IntegrityProblem]:
     file: two hadolint reports of two Dockerfiles are not duplicates.
     """
     groups: dict[tuple[str, ...], list[str]] = {}
+    reports = list(reports)
+    by_source = {r.source: r for r in reports}
     for report in reports:
         groups.setdefault(("file", report.source), []).append(report.source)
         if report.target:
@@ -108,8 +110,28 @@ def duplicate_reports(reports: Iterable[Report]) -> list[IntegrityProblem]:
             continue  # one file given twice is reported once, as a file
         if key[0] == "file":
             message = f"{sources[0]}: the same report was given {len(sources)} times"
+        elif _names_no_place(key[2]) and not _overlap([by_source[s] for s in dict.fromkeys(sources)]):
+            # NOTE: `trivy fs .` names its target "." wherever it runs: two such reports are
+            # the same scan only when they saw something in common (a stale copy and the
+            # latest run of one folder share findings; scans of two folders do not).
+            continue
         else:
             message = (f"{sources[0]}: {len(sources)} {key[1]} reports of the same target "
                        f"{key[2]!r} ({', '.join(sources)}); keep only the latest scan")
         problems.append(IntegrityProblem(ProblemKind.DUPLICATE, tuple(sources), message))
     return problems
+
+
+def _names_no_place(target: str) -> bool:
+    """A target that says where the scan ran, not what it scanned (``.``, ``./``, ``..``)."""
+    return target.strip().rstrip("/") in ("", ".", "..")
+
+
+def _overlap(reports: list[Report]) -> bool:
+    """Whether every report shares a finding (by fingerprint) with another of them."""
+    seen: dict[str, set[int]] = {}
+    for i, r in enumerate(reports):
+        for f in r.findings:
+            seen.setdefault(f.fingerprint, set()).add(i)
+    joined = {i for owners in seen.values() if len(owners) > 1 for i in owners}
+    return len(joined) == len(reports)

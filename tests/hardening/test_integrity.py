@@ -92,3 +92,17 @@ def test_same_file_twice_is_one_problem_and_targetless_reports_are_not_duplicate
     [problem] = duplicate_reports(reports)
     assert problem.sources == ("trivy.json", "trivy.json")
     assert "the same report was given 2 times" in problem.message
+
+
+def test_scans_of_two_folders_both_named_dot_are_not_duplicates() -> None:
+    # `trivy fs .` names its target "." wherever it runs: only shared findings make two such
+    # reports one scan (a stale copy and the latest run); two folders' scans are two scans.
+    from gatekeeper.model import Finding, Kind, Severity
+
+    def scan(source: str, *prints: str) -> Report:
+        found = tuple(Finding("trivy", Kind.SECRET, "r", "t", Severity.HIGH, fingerprint=p) for p in prints)
+        return Report(source=source, tool="trivy", format="trivy", findings=found, target=".")
+
+    assert duplicate_reports([scan("api/trivy.json", "a1", "a2"), scan("web/trivy.json", "w1")]) == []
+    [problem] = duplicate_reports([scan("old/trivy.json", "a1", "a2"), scan("new/trivy.json", "a1")])
+    assert "2 trivy reports of the same target '.'" in problem.message
