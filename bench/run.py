@@ -39,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
+import realistic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -115,6 +116,15 @@ def check_options() -> set[str]:
     """The report outputs this ``gatekeeper check`` offers (others add them over time)."""
     text = subprocess.run([PY, "-m", "gatekeeper", "check", "--help"], capture_output=True, text=True, cwd=ROOT).stdout
     return {name for name in OUTPUTS if f"--{name} " in text}
+
+
+def real_report_for(findings: int, failing: float, data: Path) -> list[Path]:
+    """A Trivy report of real corpus entries (``bench/realistic.py``), cached like the others."""
+    path = data / realistic.file_name(findings, failing)
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr, flush=True)
+        realistic.generate(findings, failing, path)
+    return [path]
 
 
 def reports_for(tools: list[str], findings: int, data: Path) -> list[Path]:
@@ -245,20 +255,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-mixed", action="store_true", help="Trivy only: skip the six-tool runs")
     parser.add_argument("--check-only", action="store_true", help="only the floor and gatekeeper check (for 1M findings)")
     parser.add_argument("-o", "--output", type=Path, help="also write the Markdown to this file")
+    parser.add_argument("--workload", choices=["generated", "real", "both"], default="both",
+                        help="generated: bench/generate.py's reports; real: Trivy corpus entries (bench/realistic.py), "
+                             "40%% and 100%% failing; both (default)")
     args = parser.parse_args(argv)
 
     sizes = [generate.parse_size(s) for s in args.sizes.split(",")]
     options, trivy = check_options(), find_trivy()
     out = [f"Machine: {machine()}.", "", *startup_section()]
     print("\n".join(out), flush=True)
-    slopes: list[tuple[int, float, float]] = []
+    slopes: dict[str, list[tuple[int, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            groups = [("trivy", ["trivy"], n)]
-            if not args.no_mixed:
-                groups.append(("all six tools", list(generate.TOOLS), max(1, n // len(generate.TOOLS))))
-            for label, tools, per_tool in groups:
-                paths = reports_for(tools, per_tool, args.data)
+            groups: list[tuple[str, list[str], int, float | None]] = []
+            if args.workload != "real":
+                groups.append(("trivy", ["trivy"], n, None))
+                if not args.no_mixed:
+                    groups.append(("all six tools", list(generate.TOOLS), max(1, n // len(generate.TOOLS)), None))
+            if args.workload != "generated":
+                groups += [("trivy, real entries, 40% failing", ["trivy"], n, 0.4),
+                           ("trivy, real entries, every finding failing", ["trivy"], n, 1.0)]
+            for label, tools, per_tool, failing in groups:
+                if failing is None:
+                    paths = reports_for(tools, per_tool, args.data)
+                else:
+                    paths = real_report_for(per_tool, failing, args.data)
                 for p in paths:  # warm the page cache so the first command pays no disk read
                     p.read_bytes()
                 results = bench(scenarios(paths, tools, Path(tmp), options, trivy, args.check_only), args.repeat)
@@ -269,11 +290,13 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(lines), flush=True)
                 if tools == ["trivy"]:
                     r = results["gatekeeper check"]
-                    slopes.append((n, r.seconds, r.peak_mb))
-    if len(slopes) > 1:
-        lines = ["**Cost per finding** (Trivy, `gatekeeper check`, between consecutive sizes)", "",
+                    slopes.setdefault(label, []).append((n, r.seconds, r.peak_mb))
+    for label, points in slopes.items():
+        if len(points) < 2:
+            continue
+        lines = [f"**Cost per finding** ({label}, `gatekeeper check`, between consecutive sizes)", "",
                  "| from | to | µs per finding | KB per finding |", "|---:|---:|---:|---:|"]
-        for (n1, t1, m1), (n2, t2, m2) in zip(slopes, slopes[1:]):
+        for (n1, t1, m1), (n2, t2, m2) in zip(points, points[1:]):
             lines.append(f"| {n1:,} | {n2:,} | {(t2 - t1) / (n2 - n1) * 1e6:.1f} | {(m2 - m1) * 1024 / (n2 - n1):.2f} |")
         out += lines + [""]
         print("\n".join(lines), flush=True)

@@ -1,0 +1,33 @@
+"""The benchmark's real-shaped workload (bench/realistic.py) is what it says: real Trivy corpus
+entries that gatekeeper reads, with the failure share asked for and no two findings alike."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from gatekeeper.gate import GateRequest, run_gate
+from gatekeeper.verdict import Outcome
+from tests.conftest import ROOT, require_shared
+
+sys.path.insert(0, str(ROOT / "bench"))
+import realistic  # noqa: E402
+
+
+@pytest.mark.parametrize("failing", [0.4, 1.0])
+def test_real_entries_with_the_failure_share_asked_for(tmp_path: Path, failing: float) -> None:
+    require_shared()
+    path = realistic.generate(2000, failing, tmp_path / realistic.file_name(2000, failing))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert all(len(r.get(k) or []) <= realistic.PER_RESULT for r in doc["Results"] for k in realistic.KINDS)
+    verdict = run_gate(GateRequest(reports=(str(path),)))
+    assert len(verdict.results) == 2000  # identifiers varied: no finding joins another
+    share = verdict.count(Outcome.FAIL) / 2000
+    assert abs(share - failing) < 0.05
+    # Verbatim entries: a vulnerability keeps its real references and CVSS.
+    vulns = [v for r in doc["Results"] for v in r.get("Vulnerabilities") or []]
+    assert any(len(v.get("References") or []) >= 10 for v in vulns)
+    assert any(len(v.get("CVSS") or {}) >= 2 for v in vulns)
