@@ -159,7 +159,9 @@ def dumps(record: ApprovalRecord, key: bytes) -> str:
     """The signed record as JSON text."""
     body = _body(record)
     body["signature"] = _sign(body, key)
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    from gatekeeper.baseline import review_json
+
+    return review_json(body)
 
 
 def loads(text: str, key: bytes, source: str) -> ApprovalRecord:

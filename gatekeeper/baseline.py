@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -53,6 +54,19 @@ class Baseline:
     """Every known finding's fingerprint."""
 
 
+# NOTE: ``json`` escapes C0 controls but leaves C1 controls (CSI \x9b), line separators and
+# bidirectional overrides ("Trojan Source") raw; these files are read in pull-request review,
+# where such characters would reorder or hide what a reviewer sees (issue 21).
+_HIDDEN = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+
+
+def review_json(doc: Any) -> str:
+    """``doc`` as indented JSON for files people review (baselines, decision and approval
+    records): readable Unicode kept, invisible and reordering characters as ``\\uNNNN``."""
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    return _HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
 def baseline_document(reports: Iterable[Report], now: datetime.datetime) -> str:
     """The baseline file for every finding of ``reports`` (sorted, so reviews diff well)."""
     rows: dict[str, dict[str, Any]] = {}
@@ -73,7 +87,7 @@ def baseline_document(reports: Iterable[Report], now: datetime.datetime) -> str:
         "gatekeeper": __version__,
         "findings": sorted(rows.values(), key=lambda row: (row["tool"], row["location"], row["rule"], row["fingerprint"])),
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return review_json(doc)
 
 
 def parse_baseline(text: str, source: str) -> Baseline:

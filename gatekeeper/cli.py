@@ -516,22 +516,58 @@ def _exit_now(code: int) -> None:
 
 def _run(argv: list[str] | None) -> int | Finished:
     """Run the command line; its exit code (with the verdict, for a gate command)."""
+    import io
+
+    from gatekeeper.reporters.escape import message_lines
+
+    class DiscardWhenClosed(io.FileIO):
+        """A standard stream whose reader went away (``| head -1``) takes the rest unread."""
+
+        def write(self, data: Any) -> int:
+            try:
+                return super().write(data) or 0
+            except BrokenPipeError:
+                return len(data)
+
+    if argv is None:
+        # NOTE: a closed pipe must not change the verdict's exit code: click turns EPIPE
+        # into exit 1 ("policy violated") and stops before the report files are written.
+        # Run as the program, standard output and error drop what their reader no longer
+        # takes (issue 21). Called with arguments (tests, capture), the streams are left alone.
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            try:
+                fd = stream.fileno()
+            except (AttributeError, OSError, ValueError):
+                continue
+            stream.flush()
+            raw = DiscardWhenClosed(fd, "w", closefd=False)
+            setattr(sys, name, io.TextIOWrapper(
+                io.BufferedWriter(raw), encoding=stream.encoding, errors=stream.errors,
+                line_buffering=stream.line_buffering, write_through=name == "stderr",
+            ))
+
+    def say(message: str) -> None:
+        # Messages quote input (paths, JSON keys, values): inert for terminals and CI runners.
+        click.echo(message_lines(message), err=True)
+
     # NOTE: click's standalone mode turns Ctrl-C into exit 1 ("policy violated") and a
     # generic ClickException into exit 1 too; run it non-standalone and map them to 2.
     try:
         code = cli.main(args=argv, prog_name="gatekeeper", standalone_mode=False)
     except GateError as e:
-        click.echo(f"gatekeeper: error: {e}", err=True)
+        say(f"gatekeeper: error: {e}")
         return EXIT_ERROR
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.ClickException as e:
+        e.message = message_lines(e.message)
         e.show()
         return EXIT_ERROR
     except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("gatekeeper: interrupted; the gate was not evaluated", err=True)
+        say("gatekeeper: interrupted; the gate was not evaluated")
         return EXIT_ERROR
     except Exception as e:  # noqa: BLE001 - fail closed on any bug
-        click.echo(f"gatekeeper: internal error: {type(e).__name__}: {e}", err=True)
+        say(f"gatekeeper: internal error: {type(e).__name__}: {e}")
         return EXIT_ERROR
     return code if isinstance(code, (int, Finished)) else EXIT_PASSED

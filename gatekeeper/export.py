@@ -136,6 +136,12 @@ def _inexpressible(x: PolicyException, *, ids: bool = True, paths: bool = True) 
     return None
 
 
+def _comment(text: str) -> str:
+    """Text for one comment line of an ignore file: a newline (or any control character) in a
+    policy name, owner or reason must not start a line of its own, which the scanner would read."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in " ".join(text.split()))
+
+
 def _live(policy: Policy, today: datetime.date) -> tuple[list[PolicyException], list[str]]:
     ledger = ExceptionLedger(policy, today)
     live, skipped = [], []
@@ -199,7 +205,7 @@ def trivyignore(policy: Policy, reports: Iterable[Report] = (), today: datetime.
                 entry["statement"] = f"{x.reason} (gatekeeper exception {x.id}, owner {x.owner}, until {x.expires})"
                 sections[section].append(entry)
         exported.append(x.id)
-    head = f"# Trivy ignore file exported from {policy.name} by gatekeeper policy export; do not edit by hand.\n"
+    head = f"# Trivy ignore file exported from {_comment(policy.name)} by gatekeeper policy export; do not edit by hand.\n"
     body = yaml.safe_dump({k: v for k, v in sections.items() if v}, sort_keys=False, allow_unicode=True) if exported else "{}\n"
     return Export(head + body, tuple(exported), tuple(skipped))
 
@@ -222,17 +228,24 @@ def gitleaksignore(policy: Policy, reports: Iterable[Report], today: datetime.da
     today = today or datetime.date.today()
     covered = _covered(policy, reports, today)
     live, skipped = _live(policy, today)
-    lines = [f"# gitleaks ignore file exported from {policy.name} by gatekeeper policy export; do not edit by hand."]
+    lines = [f"# gitleaks ignore file exported from {_comment(policy.name)} by gatekeeper policy export; do not edit by hand."]
     exported = []
     for x in live:
         found = sorted({fp for f in covered.get(x.id, []) if f.tool == "gitleaks" and (fp := gitleaks_fingerprint(f))})
+        # NOTE: one fingerprint per line: a newline (or any control character) in one, from
+        # the report, would add an ignore line of the report's choosing (issue 21, item 13).
+        bad = [fp for fp in found if not fp.isprintable() or fp != fp.strip()]
+        if bad:
+            skipped.append(f"exception {_comment(x.id)}: not exported to gitleaks: {len(bad)} of its findings' fingerprints "
+                           f"hold a control character or surrounding space ({_comment(bad[0])[:120]})")
+            continue
         if not found:
             m = x.match
             if (m.tools and "gitleaks" not in m.tools) or (m.kinds and Kind.SECRET not in m.kinds) or m.packages:
                 continue  # not about gitleaks' findings at all
             skipped.append(f"exception {x.id}: covers no gitleaks finding in the reports given")
             continue
-        lines.append(f"# exception {x.id} until {x.expires} (owner {x.owner}): {' '.join(x.reason.split())}")
+        lines.append(f"# exception {_comment(x.id)} until {x.expires} (owner {_comment(x.owner)}): {_comment(x.reason)}")
         lines += found
         exported.append(x.id)
     return Export("\n".join(lines) + "\n", tuple(exported), tuple(skipped))

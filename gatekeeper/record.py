@@ -130,7 +130,9 @@ def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
         "verdict": {"status": verdict.status.value, "problems": list(verdict.problems)},
         "findings": [finding_record(e) for e in verdict.results],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    from gatekeeper.baseline import review_json
+
+    return review_json(doc)
 
 
 def _report_digest(report: Report) -> str | None:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from gatekeeper.model import FixState, Kind, Severity
-from gatekeeper.policy.errors import Problems
+from gatekeeper.policy.errors import Problems, quoted
 from gatekeeper.policy.layers import Layer
 from gatekeeper.policy.model import (
     Action,
@@ -25,6 +25,8 @@ from gatekeeper.policy.model import (
 )
 from gatekeeper.policy.select import Selector, VersionMatch
 
+CLOCK_SKEW = datetime.timedelta(days=1)
+"""How far in the future an exception's ``created`` day may be (time zones, clock skew)."""
 _THRESHOLD_KEYS = ("fail_on", "warn_on", "fail_on_cvss", "warn_on_cvss", "ignore_unfixed", "approve_on")
 Path = tuple[Any, ...]
 
@@ -129,10 +131,22 @@ def _exception(data: dict[str, Any], path: Path, problems: Problems) -> PolicyEx
     created = _date(data, "created", path, problems)
     if expires and created and expires < created:
         problems.add((*path, "expires"), f"expires {expires} is before created {created}")
+    # NOTE: a creation day in the future would dodge exception_policy.max_days
+    # (created 9999-12-01, expires 9999-12-30); a day of clock skew is allowed.
+    latest = datetime.date.today() + CLOCK_SKEW
+    if created and created > latest:
+        problems.add((*path, "created"), f"created {created} is in the future (after {latest}): an exception is created when it is granted")
     origin = problems.where(path)
+    match = selector(data.get("match"), (*path, "match"), problems)
+    if data.get("match") and match.selects_everything():
+        problems.add(
+            (*path, "match"),
+            "an exception must select something: every key of this match is a wildcard (or lists every value), "
+            "so it would except every finding as an empty match would",
+        )
     return PolicyException(
         id=data.get("id") or origin,
-        match=selector(data.get("match"), (*path, "match"), problems),
+        match=match,
         reason=data["reason"],
         owner=data.get("owner") or data.get("approved_by", ""),
         expires=expires or datetime.date.min,
@@ -150,7 +164,7 @@ def _unique(items: list[Any], path: Path, what: str, problems: Problems) -> None
             continue
         if ident in first:
             where = problems.where((*path, first[ident]))
-            problems.add((*path, i, "id"), f"duplicate {what} id {ident!r} (first defined at {where})")
+            problems.add((*path, i, "id"), f"duplicate {what} id {quoted(ident)} (first defined at {where})")
         else:
             first[ident] = i
 

@@ -10,6 +10,60 @@ class PolicyError(Exception):
     """The policy cannot be used; the message lists every problem."""
 
 
+# NOTE: a file given as a policy may be anything (``extends: ../app/.env``, a PEM key):
+# a message quotes a value of it only through ``quoted``, which bounds it to one short line
+# and never shows one that looks like a secret (issue 21, item 10).
+QUOTE_LIMIT = 60
+_SECRET_NAME = (
+    r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
+    r"credential|auth|session|cookie|signature|bearer|dsn)"
+)
+_SECRET_PATTERNS = (
+    r"-----BEGIN [A-Z ]*-----",  # PEM blocks (private keys, certificates)
+    _SECRET_NAME + r"[\w.-]*[\"']?\s*[:=]",  # key=value / key: value with a secret-ish name
+    r"\b(xox[abposr]-|gh[pousr]_|github_pat_|glpat-|AKIA[0-9A-Z]{12}|AIza|sk_live_|rk_live_|eyJ[\w-]{8,}\.)",
+)
+_TOKEN = r"[A-Za-z0-9+/=_\-]{24,}"
+
+
+def _entropy(text: str) -> float:
+    import math
+    from collections import Counter
+
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def looks_secret(text: str) -> bool:
+    """True for text that holds a PEM block, a ``secret=...`` pair, a known token prefix or
+    a long high-entropy token (what a credential scanner would flag)."""
+    import re
+
+    if any(re.search(p, text) for p in _SECRET_PATTERNS):
+        return True
+    for token in re.findall(_TOKEN, text):
+        if re.search(r"[0-9]", token) and re.search(r"[A-Za-z]", token) and _entropy(token) >= 3.5:
+            return True
+    return False
+
+
+def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A value of a policy file, as a message shows it: ``repr``-quoted (control characters
+    escaped), at most ``limit`` characters of its first line, and withheld when it looks like
+    a secret. ``quoted("hihg")`` -> ``'hihg'``; ``quoted([1])`` -> ``[1]``."""
+    text = value if isinstance(value, str) else repr(value)
+    if looks_secret(text):
+        what = "text" if isinstance(value, str) else type(value).__name__
+        return f"<{what} of {len(text)} characters, not shown: it looks like a secret>"
+    lines = text.splitlines() or [""]
+    shown = lines[0] if len(lines[0]) <= limit else lines[0][: limit - 1] + "…"
+    if shown != text:
+        shown += "…" if not shown.endswith("…") else ""
+        more = f" ({len(lines)} lines)" if len(lines) > 1 else ""
+        return (repr(shown) if isinstance(value, str) else shown) + more
+    return repr(text) if isinstance(value, str) else text
+
+
 # NOTE: a named tuple and a plain class, not dataclasses: the policy package imports this
 # module on every gate, and each dataclass costs about 0.5 ms of start-up to create.
 Mark = namedtuple("Mark", "line column")

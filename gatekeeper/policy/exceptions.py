@@ -4,7 +4,9 @@ An exception applies through its ``expires`` day inclusive. Expired ones no long
 (findings are decided as if they did not exist) and are reported; ones expiring within
 ``expiry_warning_days`` still apply and are warned about; ones that matched nothing are
 stale. When ``max_days`` caps the lifetime for a finding's severity, an exception that lasts
-longer (from ``created``, else from today) does not cover findings of that severity.
+longer (from ``created``, else from today; from today too when ``created`` is later than
+today) does not cover findings of that severity. An exception that matches every finding of
+a tool (at least ``BROAD_MIN`` of them) is noted: it may be broader than its author meant.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from collections import Counter
 from gatekeeper.model import Finding, Severity
 from gatekeeper.policy.model import Policy, PolicyException
 from gatekeeper.verdict import ExceptionState, ExceptionUse
+
+
+BROAD_MIN = 2
+"""An exception matching all of a tool's findings is noted from this many findings on."""
 
 
 def _plural(n: int, word: str) -> str:
@@ -29,6 +35,10 @@ class ExceptionLedger:
         self.today = today
         self.matched: Counter[str] = Counter()
         self.too_long: Counter[tuple[str, Severity]] = Counter()
+        self.seen: Counter[str] = Counter()
+        """Findings looked up, per tool."""
+        self.matched_in: Counter[tuple[str, str]] = Counter()
+        """Findings matched, per exception and tool."""
 
     def state(self, x: PolicyException) -> ExceptionState:
         if x.expires < self.today:
@@ -38,15 +48,21 @@ class ExceptionLedger:
         return ExceptionState.ACTIVE
 
     def lifetime(self, x: PolicyException) -> int:
-        return (x.expires - (x.created or self.today)).days
+        # NOTE: a ``created`` later than today (a typo, or a cap dodged with 9999-12-01)
+        # counts from today, as an absent one does (issue 21, item 8).
+        start = min(x.created, self.today) if x.created else self.today
+        return (x.expires - start).days
 
     def find(self, finding: Finding, categories: frozenset[str], severity: Severity) -> PolicyException | None:
         """The first applicable exception that selects the finding; every match is counted."""
         chosen = None
+        tool = finding.tool.lower()
+        self.seen[tool] += 1
         for x in self.policy.exceptions:
             if not x.match.matches(finding, categories, severity):
                 continue
             self.matched[x.id] += 1
+            self.matched_in[(x.id, tool)] += 1
             if self.state(x) is ExceptionState.EXPIRED:
                 continue
             cap = self.policy.max_exception_days.get(severity)
@@ -79,6 +95,13 @@ class ExceptionLedger:
                 out.append(f"{name} expires on {use.expires} (in {_plural(days, 'day')}); renew or fix ({use.owner})")
             elif use.state is ExceptionState.STALE:
                 out.append(f"{name} matched no finding: it is stale, remove it if the problem was fixed")
+        for (ident, tool), n in sorted(self.matched_in.items()):
+            if n == self.seen[tool] >= BROAD_MIN:
+                name = f"exception {ident} ({origins[ident]})" if ident != origins[ident] else f"exception at {ident}"
+                out.append(
+                    f"{name} matched every finding of {tool} ({n}): "
+                    "an exception that selects a whole tool hides what it finds next; narrow it"
+                )
         for (ident, severity), n in sorted(self.too_long.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
             x = next(e for e in self.policy.exceptions if e.id == ident)
             cap = self.policy.max_exception_days[severity]

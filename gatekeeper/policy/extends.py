@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gatekeeper.policy.build import layer
-from gatekeeper.policy.errors import PolicyError, Problems
+from gatekeeper.policy.errors import PolicyError, Problems, quoted
 from gatekeeper.policy.layers import Layer
 from gatekeeper.policy.schema import check_schema
 from gatekeeper.policy.yamlfile import parse_yaml
@@ -56,7 +56,7 @@ def load_chain(path: Path, source: str, chain: tuple[Path, ...] = (), names: tup
         elif len(chain) >= MAX_CHAIN:
             problems.add(("extends",), f"more than {MAX_CHAIN} policies extend one another")
         elif not base.is_file():
-            problems.add(("extends",), f"base policy {base_source!r} not found (paths are relative to this file)")
+            problems.add(("extends",), f"base policy {quoted(base_source, 200)} not found (paths are relative to this file)")
     problems.raise_if_any()
     if base is None:
         return [here]

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gatekeeper.policy.errors import Marks, Problems
+from gatekeeper.policy.errors import Marks, Problems, quoted
 
 
 @cache
@@ -33,6 +33,15 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f"did you mean {close[0]!r}? " if close else ""
 
 
+def _message(error: Any) -> str:
+    """jsonschema's message with the value it quotes (``repr`` of any size) ``quoted``."""
+    message: str = error.message
+    shown = repr(error.instance)
+    if shown in message:
+        return message.replace(shown, quoted(error.instance))
+    return message if len(message) <= 300 else message[:299] + "…"
+
+
 def check_schema(data: Any, problems: Problems) -> None:
     """Add every schema error in ``data`` to ``problems``."""
     from jsonschema import Draft202012Validator
@@ -47,21 +56,21 @@ def check_schema(data: Any, problems: Problems) -> None:
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(k for k in error.instance if k not in allowed):
                 hint = _suggest(key, allowed)
-                problems.add((*path, key), f"unknown key {key!r} ({hint}allowed here: {', '.join(allowed)})", key=True)
+                problems.add((*path, key), f"unknown key {quoted(key)} ({hint}allowed here: {', '.join(allowed)})", key=True)
         elif error.validator == "enum" and isinstance(error.instance, str):
             options = [str(o) for o in error.validator_value]
             hint = _suggest(error.instance, options)
-            problems.add(path, f"{error.instance!r} is not one of {options}" + (f" ({hint.strip()})" if hint else ""))
+            problems.add(path, f"{quoted(error.instance)} is not one of {options}" + (f" ({hint.strip()})" if hint else ""))
         elif "propertyNames" in error.schema_path:
-            problems.add((*path, error.instance), f"{error.instance!r} is not a valid name (letters, digits, _ . -)", key=True)
+            problems.add((*path, error.instance), f"{quoted(error.instance)} is not a valid name (letters, digits, _ . -)", key=True)
         elif error.validator == "pattern" and error.schema.get("format") == "date":
-            problems.add(path, f"{error.instance!r} is not a date (expected YYYY-MM-DD)")
+            problems.add(path, f"{quoted(error.instance)} is not a date (expected YYYY-MM-DD)")
         elif error.validator == "pattern" and path and path[-1] == "id":
-            problems.add(path, f"{error.instance!r} is not a valid id (letters, digits and _ . : / -, no spaces)")
+            problems.add(path, f"{quoted(error.instance)} is not a valid id (letters, digits and _ . : / -, no spaces)")
         elif error.validator == "dependentRequired":
             problems.add(path, f"{error.message} (a version selects nothing without a package name)")
         else:
-            problems.add(path, error.message)
+            problems.add(path, _message(error))
 
 
 def validate(data: Any, marks: Marks, source: str) -> list[str]:

@@ -7,6 +7,7 @@ paths accept ``*``, ``?``, ``[...]`` and ``**`` (any number of directories).
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 import re
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 from gatekeeper.model import Finding, FixState, Kind, Severity
 from gatekeeper.policy.categories import CATEGORIES, PYPI_NAMES, categories_of, is_pypi, normalise_path
+from gatekeeper.policy.errors import quoted
 
 __all__ = ["CATEGORIES", "PYPI_NAMES", "Selector", "VersionMatch", "categories_of", "glob_regex", "is_pypi", "normalise_path"]
 
@@ -76,9 +78,9 @@ class VersionMatch:
             try:
                 SpecifierSet(self.text)
             except InvalidSpecifier:
-                return f"{self.text!r} is not a valid PEP 440 version specifier (e.g. '>=1.2,<2')"
+                return f"{quoted(self.text)} is not a valid PEP 440 version specifier (e.g. '>=1.2,<2')"
         elif not self.text.strip() or " " in self.text.strip():
-            return f"{self.text!r} is not a version (write '1.2.3', '1.2.*' or a specifier such as '<2.0')"
+            return f"{quoted(self.text)} is not a version (write '1.2.3', '1.2.*' or a specifier such as '<2.0')"
         return None
 
     def matches(self, version: str | None, ecosystem: str | None) -> bool:
@@ -122,6 +124,31 @@ class Selector:
     paths: tuple[str, ...] = ()
     severities: tuple[Severity, ...] = ()
     fix: tuple[FixState, ...] = ()
+
+    def selects_everything(self) -> bool:
+        """True when no key narrows the selection: each is absent, holds a pattern that matches
+        any text (``*``, ``**``), or lists every value there is (all severities, all kinds).
+        ``match: {rule: "*"}`` selects what ``match: {}`` does (issue 21, item 9)."""
+        def any_text(patterns: tuple[str, ...]) -> bool:
+            return not patterns or any(p and set(p) <= {"*"} for p in patterns)
+
+        def any_path(patterns: tuple[str, ...]) -> bool:
+            return not patterns or any(
+                set(normalise_path(p)) <= {"*", "/"} and all(glob_regex(p).match(t) for t in ("a", "a/b/c"))
+                for p in patterns
+            )
+
+        def every(values: tuple[object, ...], kind: type[enum.Enum]) -> bool:
+            # The severity a selector sees is never UNKNOWN (the policy rates unrated findings).
+            return not values or set(values) >= {v for v in kind if v is not Severity.UNKNOWN}
+
+        return (
+            not self.tools and not self.categories and not self.ecosystems
+            and any_text(self.rules) and any_text(self.identifiers) and any_text(self.packages)
+            and (self.version is None or self.version.text.strip() in ("", "*"))
+            and any_path(self.paths)
+            and every(self.kinds, Kind) and every(self.severities, Severity) and every(self.fix, FixState)
+        )
 
     def matches(self, finding: Finding, categories: frozenset[str], severity: Severity) -> bool:
         """True when every key selects the finding (``severity`` is the one the policy uses)."""

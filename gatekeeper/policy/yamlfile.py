@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gatekeeper.policy.errors import KEY, Mark, Marks, PolicyError
+from gatekeeper.policy.errors import KEY, Mark, Marks, PolicyError, quoted
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
@@ -46,7 +46,7 @@ class _Builder:
         self.marks[path] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _PLAIN_TAGS:
             # NOTE: only plain data: a tag such as !!python/object would construct objects.
-            raise self.fail(node, f"YAML tag {node.tag!r} is not allowed in a policy")
+            raise self.fail(node, f"YAML tag {quoted(node.tag, 100)} is not allowed in a policy")
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -54,7 +54,7 @@ class _Builder:
                 if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
                     raise self.fail(key_node, "keys must be plain strings")
                 if key in out:
-                    raise self.fail(key_node, f"duplicate key {key!r}")
+                    raise self.fail(key_node, f"duplicate key {quoted(key)}")
                 self.marks[(*path, key, KEY)] = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, (*path, key), depth + 1)
             return out

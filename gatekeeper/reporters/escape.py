@@ -10,6 +10,7 @@ a megabyte-long message) and shows control characters instead of emitting them::
     html("<script>")                  -> "&lt;script&gt;"
     workflow_data("a\\n::error::")      -> "a%0A::error::"
     workflow_property("a.py,line=1")  -> "a.py%2Cline=1"
+    message_lines("x\\n::error::y")  -> "x\\n\\u2060::error::y"
 """
 
 from __future__ import annotations
@@ -120,6 +121,21 @@ def xml(text: str | None, limit: int = 300) -> str:
     # NOTE: a CI log that prints this file must not read a line of it as a workflow
     # command (the Actions runner acts on any output line starting with "::").
     return _COMMAND_LINE.sub("\\1\u2060", text)
+
+
+def message_lines(text: str | None, line_limit: int = 1000, max_lines: int = 400) -> str:
+    """A message built from input (a path, a JSON key, a value), safe on stderr read by a
+    terminal and by a CI runner: each line :func:`terminal`-escaped (``\\r``, ESC, OSC, C1
+    and bidirectional controls shown as ``\\xNN``), bounded, a line starting with ``::``
+    preceded by a word joiner so the runner reads no workflow command, and at most
+    ``max_lines`` lines. Newlines stay newlines: a policy's error list stays readable."""
+    lines = (text or "").split("\n")
+    shown = [terminal(line, line_limit) for line in lines[:max_lines]]
+    if len(lines) > max_lines:
+        shown.append(f"... and {len(lines) - max_lines} more lines")
+    # NOTE: the Actions runner trims a line and acts on it when it starts with "::"
+    # (actions/runner ActionCommand.TryParseV2); U+2060 is not whitespace to it.
+    return "\n".join("\u2060" + line if line.lstrip(" \t").startswith("::") else line for line in shown)
 
 
 def workflow_data(text: str | None, limit: int = 1000) -> str:

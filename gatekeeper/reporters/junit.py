@@ -96,7 +96,7 @@ def _details(e: Evaluated) -> str:
     f, d = e.finding, e.decision
     lines = [
         f"{d.outcome.value.upper()} {d.severity.label}: {x(f.title, 1000)}",
-        f"rule: {x(f.rule_id, 300)} ({f.tool}, {f.kind.value}, tool severity {x(f.tool_severity or '-', 100)})",
+        f"rule: {x(f.rule_id, 300)} ({x(f.tool, 200)}, {f.kind.value}, tool severity {x(f.tool_severity or '-', 100)})",
         f"location: {x(f.location.display(), 1000)}",
         f"decision: {x(d.reason, 1000)} [{x(d.decided_by, 300)}]",
     ]
@@ -107,7 +107,9 @@ def _details(e: Evaluated) -> str:
         lines += ["", x(f.message, 4000)]
     if f.links:
         lines += ["", *(x(link, 500) for link in f.links[:5])]
-    return "\n".join(lines)
+    # Each field is bounded above; this pass keeps the whole text well-formed XML even when a
+    # field is added without ``x`` (a SARIF driver name once went in raw, issue 21).
+    return x("\n".join(lines), 20_000)
 
 
 def _count(element: Any) -> None:
