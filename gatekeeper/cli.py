@@ -433,7 +433,11 @@ def policy_validate(files: tuple[str, ...], env: str | None) -> None:
     from gatekeeper.policy.commands import validate_files
 
     result = validate_files(list(files), env, datetime.date.today())
-    click.echo("\n".join(result.lines), err=bool(result.errors))
+    from gatekeeper.reporters.escape import message_lines
+
+    # NOTE: the lines name files given on the command line and values read from them: inert
+    # on a terminal and to a CI runner, as every message built from input is (issue 21).
+    click.echo(message_lines("\n".join(result.lines), max_lines=100_000), err=bool(result.errors))
     if result.errors:
         raise GateError(f"{result.errors} of {len(files)} policy files are invalid")
 

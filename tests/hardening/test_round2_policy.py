@@ -271,3 +271,14 @@ def test_closed_stdout_keeps_the_verdicts_exit_code(tmp_path: Path, report: str,
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == expected, err
     assert json.loads(out.read_text(encoding="utf-8"))  # the outputs were still written
+
+
+def test_policy_validate_prints_file_names_inert(tmp_path: Path) -> None:
+    # `policy validate` lists its errors itself (not through the exit-2 message): the file's
+    # name, from the command line, is escaped there too.
+    bad = policy(tmp_path, "version: 1\nfial_on: high\n", name="e\u001b]0;pwned\u0007.yaml")
+    done = run("policy", "validate", str(bad))
+    assert done.returncode == EXIT_ERROR
+    text = done.stdout + done.stderr
+    assert "\u001b" not in text and "\u0007" not in text
+    assert "\\x1b]0;pwned\\x07.yaml:2:1: $.fial_on: unknown key" in text
