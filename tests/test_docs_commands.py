@@ -1,4 +1,5 @@
-"""Every command in README.md and docs/ runs as written, and gives what the docs show.
+"""Every command in README.md and the documentation site (docs/**/*.md) runs as written, and gives
+what the docs show.
 
 The conventions of the documentation (docs/README-conventions are these, nowhere else):
 
@@ -31,7 +32,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
+"""README.md and every page of the documentation site (mkdocs.yml: docs_dir)."""
 BIN = Path(sys.executable).parent
 KEY = "docs-example-key-0123456789abcdef"
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
@@ -69,8 +71,8 @@ def examples() -> list[object]:
         blocks = list(_FENCE.finditer(text))
         for i, m in enumerate(blocks):
             lang, body = m.group(1), m.group(2)
-            where = f"{doc.name}:{text[: m.start()].count(chr(10)) + 1}"
-            if doc.name == "README.md" and i == 0:
+            where = f"{doc.relative_to(ROOT).as_posix()}:{text[: m.start()].count(chr(10)) + 1}"
+            if doc == ROOT / "README.md" and i == 0:
                 continue  # the two set-up commands: .ci/run and ../shared/tools/fresh-clone-check run them
             if lang == "sh":
                 first = body.lstrip().splitlines()[0] if body.strip() else ""

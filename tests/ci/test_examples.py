@@ -1,4 +1,5 @@
-"""The CI examples in docs/ci/ and the README: valid syntax, and only inputs and options that exist.
+"""The CI examples in docs/ci/, the README and the documentation site: valid syntax, and only inputs
+and options that exist.
 
 Every ``gatekeeper ...`` command line is parsed by the real click command, so a renamed or
 removed option breaks this test, not a user's pipeline.
@@ -26,6 +27,10 @@ ACTION = load_action(ROOT / "action.yml")
 GATEKEEPER_ACTION = re.compile(r"^(\./?|[\w.-]+/gatekeeper@[\w.-]+)$")
 COMMAND = re.compile(r"(?:^|[\s/;(|&'\"])gatekeeper\s+(?=check\b|scan\b|policy\b|--[a-z])")
 OPERATORS = set("();<>|&")
+PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+"""README.md and the pages of the documentation site."""
+CI_PAGE = DOCS / "ci.md"
+"""The site's CI/CD page: the action's inputs and outputs, GitLab, Jenkins, promotion."""
 
 
 def _strings(node: Any) -> list[str]:
@@ -90,7 +95,7 @@ def _unparsed(ctx: click.Context) -> list[str]:
 
 
 def test_every_example_exists() -> None:
-    assert all(p.is_file() for p in [*EXAMPLES, ROOT / "README.md"])
+    assert all(p.is_file() for p in [*EXAMPLES, ROOT / "README.md", CI_PAGE])
 
 
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if p.suffix == ".yml"], ids=lambda p: p.name)
@@ -98,10 +103,10 @@ def test_yaml_examples_parse(path: Path) -> None:
     assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
 
 
-@pytest.mark.parametrize("path", [*EXAMPLES, ROOT / "README.md"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*EXAMPLES, *PAGES], ids=lambda p: p.name)
 def test_gatekeeper_commands_use_existing_options(path: Path) -> None:
     commands = gatekeeper_commands(path)
-    if path.name not in ("github-workflow.yml", "github-pr-comment.yml", "promotion.yml"):
+    if path in (*EXAMPLES, ROOT / "README.md", CI_PAGE) and path not in WORKFLOWS:
         assert commands, f"{path.name}: no gatekeeper command found (the test would prove nothing)"
     for args in commands:
         try:
@@ -210,7 +215,7 @@ def _action_steps(node: Any) -> list[dict[str, Any]]:
 
 
 def test_ci_md_yaml_blocks_parse_and_use_declared_inputs() -> None:
-    blocks = _yaml_blocks(ROOT / "README.md")
+    blocks = [b for page in PAGES for b in _yaml_blocks(page)]
     assert blocks and all(b is not None for b in blocks)
     steps = _action_steps(blocks)
     assert steps
@@ -219,7 +224,7 @@ def test_ci_md_yaml_blocks_parse_and_use_declared_inputs() -> None:
 
 
 def test_ci_md_documents_every_input_and_output() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = CI_PAGE.read_text(encoding="utf-8")
     inputs = text.split("### Inputs", 1)[1].split("###", 1)[0]
     outputs = text.split("### Outputs", 1)[1].split("###", 1)[0]
     assert set(re.findall(r"`([\w-]+)`", inputs.split("| meaning |", 1)[1])) >= set(ACTION["inputs"])
