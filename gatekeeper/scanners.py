@@ -21,10 +21,15 @@ Placeholders in ``args`` (replaced inside each argument):
 ``{image}`` and ``{image_archive}`` the image to scan and its ``docker save`` tarball; an
 argument that is exactly ``{files}`` becomes the files matched by ``files`` (each after
 ``file_flag`` when set). Parsing YAML is pure; reading the file is the CLI's one call here.
+
+``skip_warnings`` are regular expressions over the scanner's stderr lines, each with a group
+``path`` (and optionally ``reason``): a line that matches names a file the scanner skipped, a
+coverage gap on its report (the policy's ``reports: {gaps: ...}`` decides what it does).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -85,6 +90,9 @@ class Scanner:
     """Extra environment variables for the scanner."""
     enabled: bool = True
     """Run by default; a disabled scanner runs only when named with ``--scanner``."""
+    skip_warnings: tuple[str, ...] = ()
+    """Regular expressions (group ``path``, optionally ``reason``) matching stderr lines that
+    say a file was skipped: each becomes a coverage gap."""
 
     @property
     def program(self) -> str:
@@ -161,6 +169,9 @@ DEFAULT_SCANNERS: Mapping[str, Scanner] = {
             entrypoint=("gitleaks",),
             args=("dir", "--no-banner", "--no-color", "--log-level", "warn", "--exit-code", "0",
                   "--report-format", "json", "--report-path", "{report}", "{workspace}"),
+            # NOTE: gitleaks 8.x logs a file it cannot open and goes on (exit 0):
+            # "6:51PM WRN skipping file: permission denied path=settings.py".
+            skip_warnings=(r"\bWRN skipping file: (?P<reason>.*?) path=(?P<path>.+)$",),
         ),
         # hadolint lints the files it is given; it exits 1 when a finding reaches its
         # failure threshold, and also when it cannot parse a file: the report check tells.
@@ -222,6 +233,15 @@ def _coerce(source: str, name: str, key: str, value: Any) -> Any:
 
     if key in ("args", "entrypoint", "files"):
         return strings(value)
+    if key == "skip_warnings":
+        patterns = strings(value)
+        for pattern in patterns:
+            try:
+                groups = re.compile(pattern).groupindex
+            except re.error as e:
+                raise ScannerConfigError(f"{source}: {where}: {pattern!r} is not a regular expression ({e})") from None
+            _check(source, where, "path" in groups, f"{pattern!r} needs a group named 'path'")
+        return patterns
     if key == "ok_exit_codes":
         _check(source, where, isinstance(value, list) and bool(value)
                and all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 255 for x in value),

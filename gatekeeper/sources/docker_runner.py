@@ -5,31 +5,44 @@ A container gets the workspace read-only at ``/workspace`` (also its working dir
 fresh ``/gatekeeper/out`` for the report and a fresh ``/tmp``; everything else is read-only.
 It runs as a non-root user, without capabilities, with no network unless the scanner's
 ``network`` says otherwise, under memory, CPU and process limits, and it is always removed:
-on success, failure, timeout, Ctrl-C and SIGTERM.
+on success, failure, timeout, Ctrl-C and SIGTERM: each run labels its containers with a value
+of its own and removes every container carrying it on every exit path (the SDK's ``create``
+returns no handle when interrupted after the engine made the container), and removes at start
+the stopped containers earlier runs left behind.
+
+Before any scanner runs, the workspace is walked: a file the scanner's user cannot read would
+be skipped without failing the scan, so an unreadable file fails the run (naming the files),
+unless the scanners run as their owner. A scanner's own warnings about skipped files
+(``Scanner.skip_warnings``) become coverage gaps on its report.
 
 Every way a scanner can fail (a missing image or program, an exit code that is not one of its
 "scan ran" codes, a crash, a timeout, no report or an unreadable one) is a ``ScanError`` whose
 message starts with the scanner's name and ends with the tail of its stderr: the gate fails
-closed. ``docker`` is imported only when a container is needed.
+closed. So is losing the Docker engine (a connection error or no answer within
+``ScanSettings.engine_timeout``): the message names the scanner and the engine, and the
+scanners after it are not run. ``docker`` is imported only when a container is needed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from gatekeeper.adapters import AdapterError, parse_document
-from gatekeeper.model import Report
+from gatekeeper.model import Gap, Report
 from gatekeeper.scanners import Scanner
 from gatekeeper.sources.decode import JsonDecodeError, decode_json
 
@@ -40,6 +53,16 @@ DEFAULT_USER = "65532:65532"
 """The container user when gatekeeper itself runs as root (the distroless "nonroot" ids)."""
 STDERR_TAIL_LINES = 15
 POLL_SECONDS = 0.25
+ENGINE_TIMEOUT = 30.0
+"""Seconds the Engine API may take to answer one request (the SDK's own default is 60).
+Long operations (pulls, ``docker save``) stream, so this bounds the silence between chunks."""
+SCANNER_LABEL = "io.gatekeeper.scanner"
+RUN_LABEL = "io.gatekeeper.run"
+LEFTOVER_GRACE_SECONDS = 60.0
+"""A stopped or never-started gatekeeper container older than this belongs to no live run
+(a live run starts its container at once and reads it as soon as it exits)."""
+UNREADABLE_LISTED = 10
+SKIPPED_LISTED = 50
 
 
 class ScanError(Exception):
@@ -58,6 +81,8 @@ class ScanSettings:
     """Container user (``UID:GID``); default: the caller's ids, or 65532 when run as root."""
     docker_host: str | None = None
     """Engine address (``unix:///...``); default: ``DOCKER_HOST`` or the local socket."""
+    engine_timeout: float | None = None
+    """Seconds the engine may take to answer one API request; default ``ENGINE_TIMEOUT``."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +134,9 @@ class Progress:
     def failed(self, name: str, elapsed: float) -> None:
         self._end(name, f"FAILED after {elapsed:.1f} s")
 
+    def note(self, text: str) -> None:
+        self._write(f"  {text}\n" if self.live else f"scan: {text}\n")
+
     def skipped(self, name: str, reason: str) -> None:
         if self.live:
             self._write(f"  {name:<14} skipped: {reason}\n")
@@ -142,6 +170,130 @@ def find_files(workspace: Path, patterns: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """Workspace paths one user cannot read: the first few, and how many there are."""
+
+    listed: tuple[str, ...]
+    """The first ``UNREADABLE_LISTED``, each ``path (owner UID:GID, mode 600)``; a folder ends in ``/``."""
+    count: int
+    """How many in all."""
+    owner: str | None
+    """``UID:GID`` owning most of them (running as it would read them)."""
+
+
+def _allowed(st: os.stat_result, uid: int, gids: frozenset[int], want: int) -> bool:
+    # NOTE: the permission bits only: the container's user has no capabilities (cap_drop
+    # ALL), so even uid 0 cannot bypass them. ACLs are not read here; a file they deny is
+    # still caught when the scanner says it skipped it (skip_warnings -> coverage gap).
+    if st.st_uid == uid:
+        bits = st.st_mode >> 6
+    elif st.st_gid in gids:
+        bits = st.st_mode >> 3
+    else:
+        bits = st.st_mode
+    return bits & want == want
+
+
+def unreadable(workspace: Path, uid: int, gids: frozenset[int]) -> Unreadable | None:
+    """The files (and folders: list and enter) under ``workspace`` that ``uid``/``gids``
+    cannot read, or ``None``. Symbolic links and special files are not followed."""
+    listed: list[str] = []
+    owners: dict[str, int] = {}
+    count = 0
+    pending = [workspace]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            raise ScanError(f"workspace: cannot walk {folder}: {e.strerror or e}") from None
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue  # removed while walking
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if not (is_dir or entry.is_file(follow_symlinks=False)):
+                continue
+            if _allowed(st, uid, gids, 5 if is_dir else 4):
+                if is_dir:
+                    pending.append(Path(entry.path))
+                continue
+            count += 1
+            owner = f"{st.st_uid}:{st.st_gid}"
+            owners[owner] = owners.get(owner, 0) + 1
+            if len(listed) < UNREADABLE_LISTED:
+                rel = Path(entry.path).relative_to(workspace).as_posix() + ("/" if is_dir else "")
+                listed.append(f"{rel} (owner {owner}, mode {st.st_mode & 0o7777:o})")
+    if not count:
+        return None
+    return Unreadable(tuple(listed), count, max(owners, key=lambda o: owners[o]))
+
+
+def _identity(user: str) -> tuple[int, frozenset[int]] | None:
+    uid, _, gid = user.partition(":")
+    if not uid.isdigit() or (gid and not gid.isdigit()):
+        return None
+    # NOTE: without a group Docker takes the image's (often 0): count on no group's bits.
+    return int(uid), frozenset({int(gid)} if gid else ())
+
+
+def readability_errors(scanners: Sequence[Scanner], workspace: Path, container_user: str) -> list[str]:
+    """One error per scanner of the workspace whose user cannot read some of it (none when
+    all is readable): such a scanner would skip those files and still report success."""
+    groups: dict[tuple[str, tuple[int, frozenset[int]] | None], list[str]] = {}
+    for scanner in scanners:
+        if scanner.target != "workspace":
+            continue
+        if scanner.runner == "local":
+            if os.geteuid() == 0:
+                continue
+            who = f"{os.geteuid()}:{os.getegid()}"
+            ident: tuple[int, frozenset[int]] | None = (os.geteuid(), frozenset({os.getegid(), *os.getgroups()}))
+        else:
+            who, ident = container_user, _identity(container_user)
+        groups.setdefault((who, ident), []).append(scanner.name)
+    errors: list[str] = []
+    for (who, ident), names in groups.items():
+        if ident is None:
+            errors.extend(f"{name}: not run: its user {who!r} is not numeric (UID:GID), so the workspace's "
+                          f"readability cannot be checked" for name in names)
+            continue
+        found = unreadable(workspace, *ident)
+        if found is None:
+            continue
+        more = f", and {found.count - len(found.listed)} more" if found.count > len(found.listed) else ""
+        paths = "; ".join(found.listed) + more
+        noun = "path" if found.count == 1 else "paths"
+        errors.append(f"{names[0]}: not run: the scanners' user {who} cannot read {found.count} {noun} of the "
+                      f"workspace, which a scanner skips without failing: {paths}. Run as their owner "
+                      f"(--user {found.owner}) or make them readable")
+        errors.extend(f"{name}: not run: the same {noun} are unreadable to {who}" for name in names[1:])
+    return errors
+
+
+def skipped_files(scanner: Scanner, stderr: bytes) -> tuple[Gap, ...]:
+    """The files the scanner's stderr says it skipped (``skip_warnings``), as coverage gaps."""
+    if not scanner.skip_warnings or not stderr:
+        return ()
+    patterns = [re.compile(p) for p in scanner.skip_warnings]
+    gaps: list[Gap] = []
+    count = 0
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        match = next((m for m in (p.search(line) for p in patterns) if m), None)
+        if match is None:
+            continue
+        count += 1
+        if len(gaps) < SKIPPED_LISTED:
+            path = match.group("path").strip().strip('"')[:300]
+            reason = (match.groupdict().get("reason") or "").strip()[:200]
+            gaps.append(Gap(subject=path, reason=f"{scanner.name} skipped it" + (f": {reason}" if reason else "")))
+    if count > len(gaps):
+        gaps.append(Gap(subject=f"{count - len(gaps)} more files", reason=f"{scanner.name} skipped them"))
+    return tuple(gaps)
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM (a cancelled CI job) into ``KeyboardInterrupt`` so cleanup code runs."""
@@ -171,6 +323,9 @@ def _adapt(scanner: Scanner, raw: bytes, code: int, stderr: bytes) -> ScanOutcom
         report = parse_document(doc, source, scanner.format)
     except AdapterError as e:
         raise ScanError(f"{scanner.name}: the report could not be read: {e}") from None
+    skipped = skipped_files(scanner, stderr)
+    if skipped:
+        report = replace(report, gaps=(*report.gaps, *skipped))
     return ScanOutcome(scanner=scanner, raw=raw, report=report, exit_code=code)
 
 
@@ -187,25 +342,106 @@ def _check_exit(scanner: Scanner, code: int, stderr: bytes, extra: str = "") -> 
 class ContainerRunner:
     """Runs scanners in containers through one Docker engine."""
 
-    def __init__(self, settings: ScanSettings, client: Any = None) -> None:
+    def __init__(self, settings: ScanSettings, client: Any = None, progress: Progress | None = None) -> None:
         self.settings = settings
         self._client = client
+        self.progress = progress
+        self.run_id = uuid.uuid4().hex
+        """This run's ``RUN_LABEL`` value: every container it creates carries it."""
+        self.lost: str | None = None
+        """Why the engine is no longer used (it died or hung), once it is."""
+        self._interrupted_create = False
+        if client is not None:
+            self._remove_leftovers()
+
+    @property
+    def where(self) -> str:
+        return self.settings.docker_host or os.environ.get("DOCKER_HOST") or "the local socket"
+
+    @property
+    def timeout(self) -> float:
+        return self.settings.engine_timeout or ENGINE_TIMEOUT
 
     @property
     def client(self) -> Any:
+        if self.lost:
+            raise ScanError(self.lost)
         if self._client is None:
             import docker
 
             try:
                 if self.settings.docker_host:
-                    self._client = docker.DockerClient(base_url=self.settings.docker_host)
+                    client = docker.DockerClient(base_url=self.settings.docker_host, timeout=self.timeout)
                 else:
-                    self._client = docker.from_env()
-                self._client.ping()
-            except docker.errors.DockerException as e:
-                where = self.settings.docker_host or os.environ.get("DOCKER_HOST") or "the local socket"
-                raise ScanError(f"cannot reach the Docker engine at {where}: {e}") from None
+                    client = docker.from_env(timeout=self.timeout)
+                client.ping()
+            except Exception as e:  # noqa: BLE001 - DockerException, or requests' own errors
+                self.lost = f"cannot reach the Docker engine at {self.where}: {self._why(e)}"
+                raise ScanError(self.lost) from None
+            self._client = client
+            self._remove_leftovers()
         return self._client
+
+    def _why(self, error: BaseException) -> str:
+        import requests
+
+        if isinstance(error, requests.exceptions.ReadTimeout) or "timed out" in str(error).lower():
+            return f"no answer within {self.timeout:g} s (--engine-timeout)"
+        return f"{type(error).__name__}: {str(error)[:300]}"
+
+    def engine_lost(self, scanner: Scanner, error: BaseException) -> ScanError:
+        """The error for a connection lost (or an answer not given) while running ``scanner``;
+        the scanners after it are not run."""
+        self.lost = f"the Docker engine at {self.where} was lost during {scanner.name}"
+        return ScanError(f"{scanner.name}: lost the Docker engine at {self.where} ({self._why(error)}); "
+                         f"the scan's result is unknown")
+
+    @staticmethod
+    def lost_errors() -> tuple[type[BaseException], ...]:
+        """The exceptions that mean the engine is gone or not answering."""
+        import requests
+        import urllib3
+
+        return (requests.exceptions.ConnectionError, requests.exceptions.Timeout, urllib3.exceptions.HTTPError)
+
+    def _remove_leftovers(self) -> None:
+        """Remove the gatekeeper containers earlier runs left stopped or never started."""
+        import docker
+
+        api = self._client.api
+        now = time.time()
+        removed = 0
+        for summary in api.containers(all=True, filters={"label": SCANNER_LABEL, "status": ["created", "exited", "dead"]}):
+            try:
+                if summary.get("State") == "created":
+                    since = float(summary.get("Created") or now)
+                else:
+                    finished = str(api.inspect_container(summary["Id"])["State"].get("FinishedAt") or "")
+                    since = _timestamp(finished) or now
+                if now - since >= LEFTOVER_GRACE_SECONDS:
+                    api.remove_container(summary["Id"], force=True)
+                    removed += 1
+            except docker.errors.NotFound:
+                continue
+        if removed and self.progress is not None:
+            self.progress.note(f"removed {removed} stopped gatekeeper container{'s' if removed != 1 else ''} "
+                               "left by earlier runs")
+
+    def sweep(self) -> None:
+        """Remove every container of this run (on every exit path of the run)."""
+        if self._client is None or self.lost:
+            return
+        import docker
+
+        for attempt in range(2):
+            for summary in self._client.api.containers(all=True, filters={"label": f"{RUN_LABEL}={self.run_id}"}):
+                with contextlib.suppress(docker.errors.NotFound):
+                    self._client.api.remove_container(summary["Id"], force=True)
+            if not self._interrupted_create or attempt:
+                return
+            # NOTE: interrupted while the create request was in flight, the engine may make
+            # the container just after the first look.
+            time.sleep(1.0)
 
     def user(self) -> str:
         if self.settings.user:
@@ -248,6 +484,19 @@ class ContainerRunner:
 
     def run(self, scanner: Scanner, workspace: Path, image: str | None, files: tuple[str, ...],
             progress: Progress, timeout: float) -> ScanOutcome:
+        if self.lost:
+            raise ScanError(f"{scanner.name}: not run: {self.lost}")
+        import docker
+
+        try:
+            return self._run(scanner, workspace, image, files, progress, timeout)
+        except self.lost_errors() as e:
+            raise self.engine_lost(scanner, e) from None
+        except docker.errors.DockerException as e:
+            raise ScanError(f"{scanner.name}: the Docker engine at {self.where} failed: {str(e)[:500]}") from None
+
+    def _run(self, scanner: Scanner, workspace: Path, image: str | None, files: tuple[str, ...],
+             progress: Progress, timeout: float) -> ScanOutcome:
         import docker
         from docker.types import LogConfig, Mount
 
@@ -274,6 +523,7 @@ class ContainerRunner:
             report_path = f"{OUT}/report.json"
             argv = scanner.render(".", report_path, image, IMAGE_ARCHIVE, files)
             memory = scanner.memory
+            self._interrupted_create = True
             try:
                 container = self.client.containers.create(
                     scanner.image,
@@ -292,10 +542,12 @@ class ContainerRunner:
                     nano_cpus=int(scanner.cpus * 1e9),
                     pids_limit=1024,
                     log_config=LogConfig(type="json-file"),
-                    labels={"io.gatekeeper.scanner": scanner.name},
+                    labels={SCANNER_LABEL: scanner.name, RUN_LABEL: self.run_id},
                 )
             except docker.errors.APIError as e:
+                self._interrupted_create = False
                 raise ScanError(f"{scanner.name}: the Docker engine refused the container: {e.explanation or e}") from None
+            self._interrupted_create = False
             try:
                 try:
                     container.start()
@@ -309,9 +561,12 @@ class ContainerRunner:
                 else:
                     path = out / "report.json"
                     raw = path.read_bytes() if path.is_file() else b""
+            except self.lost_errors() as e:
+                raise self.engine_lost(scanner, e) from None
             finally:
-                with contextlib.suppress(docker.errors.NotFound):
-                    container.remove(force=True)
+                if not self.lost:  # a hung engine would cost another timeout; the next run removes it
+                    with contextlib.suppress(docker.errors.NotFound):
+                        container.remove(force=True)
         return _adapt(scanner, raw, code, stderr)
 
     def _wait(self, container: Any, scanner: Scanner, progress: Progress, timeout: float) -> tuple[int, bool]:
@@ -382,6 +637,16 @@ class LocalRunner:
         return code
 
 
+def _timestamp(text: str) -> float | None:
+    """Seconds since the epoch of the engine's RFC 3339 time (nanoseconds dropped), or ``None``."""
+    head = text.split(".")[0].rstrip("Z")
+    try:
+        moment = datetime.datetime.fromisoformat(head).replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+    return None if moment.year < 2000 else moment.timestamp()
+
+
 def collect(scanners: Sequence[Scanner], workspace: str, image: str | None, settings: ScanSettings,
             progress: Progress, client: Any = None) -> tuple[list[ScanOutcome], list[str]]:
     """Run each scanner in turn; return the outcomes and the failures (each a ``ScanError`` text).
@@ -390,11 +655,17 @@ def collect(scanners: Sequence[Scanner], workspace: str, image: str | None, sett
     SIGTERM stop the run (after removing the running container) by ``KeyboardInterrupt``.
     """
     root = Path(workspace).resolve()
-    containers = ContainerRunner(settings, client)
+    containers = ContainerRunner(settings, client, progress)
     local = LocalRunner(containers)
     outcomes: list[ScanOutcome] = []
     errors: list[str] = []
-    with sigterm_as_interrupt():
+    try:
+        errors = readability_errors(scanners, root, containers.user())
+    except ScanError as e:
+        errors = [str(e)]
+    if errors:
+        return outcomes, errors
+    with sigterm_as_interrupt(), _finally(containers.sweep):
         for scanner in scanners:
             files: tuple[str, ...] = ()
             if scanner.files and "{files}" in scanner.args:
@@ -419,3 +690,16 @@ def collect(scanners: Sequence[Scanner], workspace: str, image: str | None, sett
                           f"exit {outcome.exit_code}, {count} finding{'s' if count != 1 else ''}")
             outcomes.append(outcome)
     return outcomes, errors
+
+
+@contextlib.contextmanager
+def _finally(cleanup: Any) -> Iterator[None]:
+    """Run ``cleanup`` on every exit; its own failure never hides the error that ended the run."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            cleanup()
+        raise
+    with contextlib.suppress(Exception):  # the reports were read: a failed clean-up changes none
+        cleanup()
