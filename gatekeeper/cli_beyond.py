@@ -1,5 +1,5 @@
 """Commands beyond the gate itself: baselines, replaying a decision record, exporting the
-policy's exceptions to the scanners, and diffing two policies (README.md, "Beyond the gate").
+policy's exceptions to the scanners, and diffing two policies (docs/beyond.md).
 
 ``cli.py`` registers them (and imports this module only to run or list one); each parses
 options, calls a pure module (``baseline``, ``record``, ``export``, ``policy/diff``) and

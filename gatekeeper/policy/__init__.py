@@ -2,7 +2,7 @@
 
 ``load_policy`` / ``resolve_policy`` read a policy file (with ``extends`` and environments)
 into a frozen ``Policy``; ``evaluate`` decides reports with it. The format is documented in
-the README ("Policy reference") and ``schema.json``.
+docs/policy.md and ``schema.json``.
 """
 
 from gatekeeper.policy.errors import PolicyError

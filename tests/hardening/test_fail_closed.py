@@ -1,4 +1,4 @@
-"""One test per row of the fail-closed table (README.md, "Fail-closed behaviour"), through the real CLI.
+"""One test per row of the fail-closed table (docs/fail-closed.md), through the real CLI.
 
 Each input that could fool the gate must end in exit 2 with a message naming the file and
 the reason, or in a decision the policy controls; never in a silent pass. Rows whose

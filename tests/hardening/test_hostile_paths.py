@@ -1,6 +1,6 @@
 """Hostile paths in reports: traversal, absolute paths, URIs, backslashes, escapes.
 
-Decision (README.md, "Fail-closed behaviour"): adapters keep the path the tool printed (it is evidence,
+Decision (docs/fail-closed.md): adapters keep the path the tool printed (it is evidence,
 and gatekeeper never opens it); every *output* makes it inert. A SARIF output's
 ``artifactLocation.uri`` is a relative reference that cannot leave the repository: no
 scheme, no leading ``/``, no ``..`` segment, no backslash. Console lines carry no raw
