@@ -24,7 +24,8 @@ Mapping:
 - kind: ``MISCONFIGURATION``; ``SECRET`` for the secrets framework (``CKV_SECRET_*``,
   its ``code_block`` is redacted in ``raw``); ``VULNERABILITY`` for SCA items that
   carry ``vulnerability_details``.
-- ``parsing_errors`` (files checkov could not parse) become coverage gaps.
+- ``parsing_errors`` (files checkov could not parse) become coverage gaps, as do those the
+  summary counts (``summary.parsing_errors``) but no list names.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class CheckovAdapter(Adapter):
             if sniff.checkov_summary_only(item) and "check_type" not in item:
                 version = version or _summary_only(r, item, where)
                 categories.add("iac")
+                _unlisted_parsing_errors(r, item, where, "checkov", 0, gaps)
                 if not item.get("passed"):
                     # Fail closed: a scan of nothing is not a clean scan (wrong directory,
                     # wrong --framework); the policy decides what a coverage gap does.
@@ -138,12 +140,26 @@ def _framework(
                     f"{results_at}.parsing_errors", str)
     gaps += [Gap(subject=path, reason=f"checkov ({check_type}) could not parse the file")
              for path in errors]
+    _unlisted_parsing_errors(r, summary, _join(where, "summary"), f"checkov ({check_type})", len(errors), gaps)
     _check_counts(r, summary, _join(where, "summary"), len(failed))
     out = [_finding(r, c, f"{results_at}.failed_checks[{i}]", check_type, version)
            for i, c in enumerate(failed)]
     out += [_finding(r, c, f"{results_at}.skipped_checks[{i}]", check_type, version, skipped=True)
             for i, c in enumerate(skipped)]
     return out
+
+
+def _unlisted_parsing_errors(r: Reader, summary: dict[str, Any], where: str, subject: str, listed: int,
+                             gaps: list[Gap]) -> None:
+    """A coverage gap for the files the summary counts as not parsed but no list names.
+
+    NOTE: a summary with ``parsing_errors: 5`` and nothing else was a plain pass: the
+    files checkov could not parse were never checked, whatever the results say.
+    """
+    count = r.opt(summary, "parsing_errors", int, where, 0)
+    if count > listed:
+        gaps.append(Gap(subject=subject, reason=f"checkov could not parse {count} files (summary.parsing_errors)"
+                        + (f", of which {count - listed} are not listed" if listed else "")))
 
 
 def _check_counts(r: Reader, summary: dict[str, Any], where: str, listed: int) -> None:

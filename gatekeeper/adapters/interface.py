@@ -151,6 +151,16 @@ class Reader:
             return value
         return self._check(value, dict, where)  # type: ignore[no-any-return]
 
+    def score(self, value: float, where: str) -> float:
+        """A CVSS-like score, refused unless a number from 0 to 10 (NaN and infinities too).
+
+        A NaN compares false with every threshold, and -5 or 42 are no CVSS scores: each
+        would decide a finding silently (or not at all).
+        """
+        if not 0.0 <= value <= 10.0:  # NOTE: false for NaN
+            raise self.fail(where, f"a score is a number from 0 to 10, got {str(value)[:40]}; refused")
+        return float(value)
+
     def time(self, obj: Mapping[str, Any], key: str, where: str = "") -> datetime.datetime | None:
         """An optional RFC 3339 time (``2024-01-15T08:58:29.82753744Z``), in UTC.
 

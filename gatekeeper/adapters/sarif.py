@@ -34,6 +34,9 @@ run's tool, each finding carries its own run's tool):
   error: the scanner said its own results are incomplete. Error-level
   ``toolExecutionNotifications`` of a successful run are coverage gaps.
 - ``Report.generated_at``: the oldest ``endTimeUtc`` (else ``startTimeUtc``) of any run.
+- fail closed: a run without ``results`` (not computed, SARIF 3.14.23) is an error, a log
+  with no runs a coverage gap; a ``ruleIndex`` that is another rule than the ``ruleId`` and a
+  ``security-severity`` outside 0-10 (``NaN`` too) are errors.
 """
 
 from __future__ import annotations
@@ -93,13 +96,17 @@ class SarifAdapter(Adapter):
         if version != "2.1.0":
             raise r.fail("version", f"SARIF {version!r} is not supported (expected 2.1.0)")
         runs = r.each(r.need(doc, "runs", list), "runs")
-        if not runs:
-            r.warn("the log has no runs (runs: [])")
         findings: list[Finding] = []
         categories: set[str] = set()
         tools: list[tuple[str, str | None]] = []
         times: list[datetime] = []
         gaps: list[Gap] = []
+        if not runs:
+            # NOTE: no tool ran, or none said so: not a clean scan. gitleaks' own test data
+            # (testdata/baseline/baseline.sarif) and DefectDojo's are such logs, so it is a
+            # coverage gap the policy decides (reports.gaps), not a refusal; it covers nothing.
+            r.warn("the log has no runs (runs: [])")
+            gaps.append(Gap(subject=source, reason="the SARIF log has no runs: no tool reported any result"))
         for i, run in enumerate(runs):
             reader = _Run(r, run, f"runs[{i}]")
             run_findings, tool, version_ = reader.findings()
@@ -195,10 +202,10 @@ class _Run:
         self._invocations()
         where = self.where
         if self.run.get("results") is None:
-            # NOTE: SARIF 3.14.23: absent/null results mean "not computed", not "none found".
-            self.r.warn(f"{where} ({self.tool}) has no results array: the tool did not "
-                        "report whether it found anything")
-            return [], self.tool, self.version
+            # NOTE: SARIF 3.14.23: absent/null results mean "not computed", not "none found":
+            # read as none, the run would pass and claim its tool's coverage.
+            raise self.r.fail(f"{where}.results", f"missing: the run ({self.tool}) did not compute its "
+                              "results (SARIF 2.1.0: absent results are not available, not none); refused")
         results = self.r.each(self.run["results"], f"{where}.results")
         out = [f for i, res in enumerate(results)
                if (f := _Result(self, res, f"{where}.results[{i}]").finding()) is not None]
@@ -240,7 +247,15 @@ class _Run:
             if index >= len(rules):
                 raise self.r.fail(f"{where}.ruleIndex", f"rule index {index} is out of range "
                                   f"({len(rules)} rules)")
-            return rules[index]
+            rule = rules[index]
+            named = self.r.opt(res, "ruleId", str, where) or self.r.opt(ref, "id", str, f"{where}.rule")
+            # NOTE: SARIF 3.27.6-7: when both are given they denote the same rule (a
+            # hierarchical id "parent/child" may index its parent). Another rule's severity
+            # would decide the result.
+            if named is not None and named != rule["id"] and not named.startswith(rule["id"] + "/"):
+                raise self.r.fail(where, f"ruleId {_shown(named)} but its rule index {index} is rule "
+                                  f"{_shown(rule['id'])}: the result names two rules; refused")
+            return rule
         rule_id = self.r.opt(res, "ruleId", str, where) or self.r.opt(ref, "id", str, f"{where}.rule")
         if rule_id is None:
             return None
@@ -280,6 +295,11 @@ class _Run:
                 break
             uri, base = prefix.rstrip("/") + "/" + uri if prefix else uri, entry.get("uriBaseId")
         return _path(uri)
+
+
+def _shown(text: str) -> str:
+    """Report text in a message: escaped, at most 60 characters."""
+    return repr(text[:60] + "..." if len(text) > 60 else text)
 
 
 def _absolute(uri: str) -> bool:
@@ -399,12 +419,14 @@ class _Result:
 
     def _score(self, score: Any, where: str) -> Severity:
         if isinstance(score, (int, float)) and not isinstance(score, bool):
-            return Severity.from_score(float(score))
+            return Severity.from_score(self.r.score(score, where))
         if isinstance(score, str):
             try:
-                return Severity.from_score(float(score))
+                value = float(score)
             except ValueError:
                 pass
+            else:
+                return Severity.from_score(self.r.score(value, where))
             try:
                 # NOTE: Semgrep writes severity words ("MEDIUM") where GitHub wants a score.
                 severity = Severity.parse(score)
@@ -413,7 +435,7 @@ class _Result:
                 return severity
             except ValueError:
                 pass
-        raise self.r.fail(where, f"expected a 0-10 score, got {score!r}")
+        raise self.r.fail(where, f"expected a 0-10 score, got {_shown(str(score))}")
 
     def _message(self, rule: dict[str, Any] | None) -> str:
         r, where = self.r, self.where

@@ -471,8 +471,10 @@ class _Parser:
                 at = f"{where}.CVSS.{src}"  # an integer score, or an error to name
                 score = r.opt(entry, score_key, float, at)
                 vector = r.opt(entry, vector_key, str, at)
+            if score is not None:
+                score = r.score(score, f"{where}.CVSS.{src}.{score_key}")
             if score is not None or vector:
-                ratings.append(Cvss(None if score is None else float(score), vector or None, version, src))
+                ratings.append(Cvss(score, vector or None, version, src))
 
     def _misconfiguration(self, item: dict[str, Any], where: str, scope: _Scope,
                           suppression: Suppression | None) -> Finding | None:

@@ -187,11 +187,16 @@ def test_execution_error_notification_is_a_gap() -> None:
     assert [g.reason for g in report.gaps] == ["Rule C2001 crashed"]
 
 
-def test_empty_runs_and_missing_results_warn() -> None:
+def test_empty_runs_warn_and_are_a_gap_and_missing_results_are_refused() -> None:
+    # Issue 21 (2): absent results are "not computed" (SARIF 3.14.23), never "none found".
     empty = ADAPTER.parse({"version": "2.1.0", "runs": []}, "x.sarif")
     assert empty.findings == () and any("no runs" in w for w in empty.warnings)
-    missing = ADAPTER.parse(log(None), "x.sarif")
-    assert missing.findings == () and any("no results array" in w for w in missing.warnings)
+    assert [g.reason for g in empty.gaps] == ["the SARIF log has no runs: no tool reported any result"]
+    assert empty.categories == frozenset()
+    null = log([]) | {"runs": [{**log([])["runs"][0], "results": None}]}
+    for missing in (log(None), null):
+        with pytest.raises(ReportFormatError, match=r"^x\.sarif: runs\[0\]\.results: missing: the run \(codeql\) did not compute"):
+            ADAPTER.parse(missing, "x.sarif")
 
 
 def test_several_runs_keep_their_own_tool() -> None:

@@ -44,3 +44,53 @@ def test_a_container_report_that_is_not_json_is_a_scan_error() -> None:
     with pytest.raises(ScanError, match=r"^hadolint: the report is not valid JSON \(not valid UTF-8 \(byte 2\)\)"):
         _adapt(scanner, b'["\xff"]', 0, b"")
     assert _adapt(scanner, b"[]", 0, b"").report.findings == ()
+
+
+# -- issue 21: values JSON has no meaning for, keys given twice; issue 20: big integers ----
+
+
+def _both_paths(data: bytes, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Decode ``data`` by the standard library and by orjson (which reads 64 KB and up)."""
+    from gatekeeper.sources import decode
+
+    outcomes: list[object] = []
+    for threshold in (1 << 30, 0):
+        monkeypatch.setattr(decode, "_ORJSON_FROM", threshold)
+        try:
+            outcomes.append(decode_json(data, "x.json", fast=True))
+        except JsonDecodeError as e:
+            outcomes.append((e.kind, str(e)))
+    return outcomes
+
+
+@pytest.mark.parametrize(
+    ("data", "kind", "message"),
+    [
+        (b'{"a": 1, "a": 2}', "duplicate", "x.json: the key 'a' appears twice in one object"),
+        (b'[{"b": {"S": "CRITICAL", "\\u0053": "LOW"}}]', "duplicate", "x.json: the key 'S' appears twice"),
+        (b'{"V3Score": NaN}', "number", "x.json: invalid JSON: NaN is not a JSON number"),
+        (b"[Infinity]", "number", "x.json: invalid JSON: Infinity is not a JSON number"),
+        (b"[-1e400]", "number", "x.json: invalid JSON: the number -1e400 is beyond a double's range"),
+    ],
+)
+def test_duplicate_keys_and_non_finite_numbers_are_refused_on_both_paths(
+    data: bytes, kind: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for outcome in _both_paths(data, monkeypatch):
+        assert isinstance(outcome, tuple) and outcome[0] == kind and outcome[1].startswith(message), outcome
+
+
+def test_a_literal_escaped_colon_is_no_duplicate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fast check counts "\u003a" as a colon; a backslash before it makes it text: json settles.
+    data = b'{"a": "\\\\u003a", "b": "\\u003a"}'
+    assert _both_paths(data, monkeypatch) == [{"a": "\\u003a", "b": ":"}] * 2
+
+
+def test_big_integer_runs_are_found_across_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gatekeeper.sources import files
+
+    monkeypatch.setattr(files, "_CHUNK", 16)
+    for at in range(0, 40):
+        data = b" " * at + b"1" * 20 + b" " * 7
+        assert files._holds_big_integer(data), at
+        assert not files._holds_big_integer(b" " * at + b"1" * 19 + b" 2" * 30)

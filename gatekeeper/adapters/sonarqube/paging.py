@@ -5,7 +5,8 @@ The paging a search response declares, here page 1 of 3::
     {"paging": {"pageIndex": 1, "pageSize": 100, "total": 250}, "issues": [...100 items]}
 
 A response whose declared totals all exceed the items it holds is one page of a larger
-result and is rejected (fail closed); ``merge_pages`` joins fetched pages.
+result and is rejected (fail closed), as is a response with no items and any total above
+zero; ``merge_pages`` joins fetched pages.
 """
 
 from __future__ import annotations
@@ -85,8 +86,10 @@ def check_complete(ctx: Context, doc: dict[str, Any], key: str, count: int) -> N
     declared = [t for t in totals if t is not None]
     index = reader.opt(paging, "pageIndex", int, "paging", reader.opt(doc, "p", int, default=1))
     size = reader.opt(paging, "pageSize", int, "paging", reader.opt(doc, "ps", int, default=0))
-    if declared and (min(declared) > count or index > 1):
-        total = min(declared)
+    # NOTE: an empty response whose totals disagree (paging.total 5, total 0) is all
+    # missing findings whichever total is right: refused like one page of many.
+    if declared and (min(declared) > count or index > 1 or (count == 0 and max(declared) > 0)):
+        total = min(declared) or max(declared)
         pages = math.ceil(total / size) if size > 0 else "?"
         raise reader.fail(
             "paging",
