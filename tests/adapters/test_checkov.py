@@ -156,6 +156,20 @@ def test_parsing_errors_become_gaps() -> None:
     assert [g.subject for g in report.gaps] == ["/broken.tf"]
 
 
+def test_parsing_errors_counted_but_not_listed_are_a_gap() -> None:
+    # Issue 21 (7): summary.parsing_errors 5 and no list was a plain pass.
+    doc = framework([])
+    doc["summary"]["parsing_errors"] = 5
+    assert [(g.subject, g.reason) for g in ADAPTER.parse(doc, "ck.json").gaps] == [
+        ("checkov (terraform)", "checkov could not parse 5 files (summary.parsing_errors)")]
+    doc = framework([], parsing_errors=["/broken.tf"])
+    doc["summary"]["parsing_errors"] = 3
+    assert [g.reason for g in ADAPTER.parse(doc, "ck.json").gaps][1:] == [
+        "checkov could not parse 3 files (summary.parsing_errors), of which 2 are not listed"]
+    bare = {"passed": 4, "failed": 0, "skipped": 0, "parsing_errors": 2, "checkov_version": "3.2.0"}
+    assert [g.subject for g in ADAPTER.parse(bare, "ck.json").gaps] == ["checkov"]
+
+
 def test_secret_check_is_redacted() -> None:
     secret = "AKIAQWRR5IRGGAWJLI2L"
     item = check(check_id="CKV_SECRET_2", check_name="AWS Access Key",

@@ -199,6 +199,23 @@ def test_empty_runs_warn_and_are_a_gap_and_missing_results_are_refused() -> None
             ADAPTER.parse(missing, "x.sarif")
 
 
+def test_a_rule_index_must_name_the_rule_of_the_rule_id() -> None:
+    # Issue 21 (5): ruleId R1 (9.8) with the index of R2 (0.1) took R2's severity.
+    rules = [{"id": "R1", "properties": {"security-severity": "9.8"}},
+             {"id": "R2", "properties": {"security-severity": "0.1"}}]
+    with pytest.raises(ReportFormatError, match=r"^x\.sarif: runs\[0\]\.results\[0\]: ruleId 'R1' but its rule index 1"):
+        ADAPTER.parse(log([result(ruleId="R1", ruleIndex=1)], rules=rules), "x.sarif")
+    assert one(log([result(ruleId="R2", ruleIndex=1)], rules=rules)).severity is Severity.LOW
+    assert one(log([result(ruleId="R1/x", ruleIndex=0)], rules=rules)).severity is Severity.CRITICAL
+
+
+@pytest.mark.parametrize("score", ["NaN", "inf", "-0.5", "10.1", -5, 42, float("nan")])
+def test_a_security_severity_outside_0_to_10_is_refused(score: object) -> None:
+    rules = [{"id": "R1", "properties": {"security-severity": score}}]
+    with pytest.raises(ReportFormatError, match=r"security-severity: a score is a number from 0 to 10, got"):
+        ADAPTER.parse(log([result(ruleId="R1")], rules=rules), "x.sarif")
+
+
 def test_several_runs_keep_their_own_tool() -> None:
     doc = log([result()])
     doc["runs"].append({"tool": {"driver": {"name": "Hadolint", "version": "2.12.0"}},

@@ -286,6 +286,14 @@ def test_a_later_page_is_rejected_even_when_its_total_was_edited() -> None:
         parse(doc)
 
 
+def test_an_empty_response_whose_totals_count_issues_is_rejected() -> None:
+    # Issue 21 (6): paging.total 5, total 0 and no issues passed with a note.
+    doc = {"total": 0, "paging": {"pageIndex": 1, "pageSize": 100, "total": 5}, "issues": []}
+    with pytest.raises(ReportFormatError, match=r"^sonar\.json: paging: page 1 of 1: the report holds 0 of 5 issues"):
+        parse(doc)
+    assert parse({"total": 0, "paging": {"pageIndex": 1, "pageSize": 100, "total": 0}, "issues": []}).findings == ()
+
+
 def test_pre_6x_top_level_paging_is_checked_too() -> None:
     assert len(parse({"total": 1, "p": 1, "ps": 100, "issues": [issue()]}).findings) == 1
     with pytest.raises(ReportFormatError, match="holds 1 of 2 issues"):
