@@ -58,6 +58,12 @@ REFUSED = {
     "trufflehog/defectdojo-trufflehog-v3_git.json": r"more than one JSON document",
     "trufflehog/defectdojo-trufflehog-v3_github.json": r"more than one JSON document",
     "trufflehog/defectdojo-trufflehog3-many_vulns_current.json": r"not a report format",
+    # grype's and OSV-Scanner's log lines redirected into the report: not JSON as a whole.
+    # NOTE: the decoder's message; it does not yet say "grype output mixed with log lines".
+    "grype/msn_weather_grype_stderr_mixed.json": r"invalid JSON at line 1 column 3: Expecting ',' delimiter",
+    "osv-scanner/qa_tools_osv_stderr_prefixed_empty.json": r"invalid JSON at line 1 column 1: Expecting value",
+    # OSV-Scanner printed nothing (no findings, in some modes): no report to read.
+    "osv-scanner/dd_no_findings_zero_bytes.json": r"the report is empty \(0 bytes of JSON\)",
 }
 
 EMPTY_WITH_FORMAT = {

@@ -49,6 +49,11 @@ REPORT_FORMATS: tuple[ReportFormat, ...] = (
     ),
     ReportFormat("sonarqube", "gatekeeper.adapters.sonarqube:SonarQubeAdapter", sniff.sonarqube, ("sonar",)),
     ReportFormat("sarif", "gatekeeper.adapters.sarif:SarifAdapter", sniff.sarif, ("sarif",)),
+    ReportFormat("grype", "gatekeeper.adapters.grype:GrypeAdapter", sniff.grype, ("grype",)),
+    ReportFormat(
+        "osv-scanner", "gatekeeper.adapters.osv_scanner:OsvScannerAdapter", sniff.osv_scanner,
+        ("osv-scanner", "osv_scanner", "osv"),
+    ),
 )
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in REPORT_FORMATS)

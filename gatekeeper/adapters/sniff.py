@@ -137,3 +137,32 @@ def sarif(doc: Any) -> bool:
     if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
         return False
     return doc.get("version") == "2.1.0" or "sarif" in str(doc.get("$schema", "")).lower()
+
+
+def grype(doc: Any) -> bool:
+    if not isinstance(doc, dict) or not isinstance(doc.get("matches"), list):
+        return False
+    descriptor = doc.get("descriptor")
+    if isinstance(descriptor, dict) and descriptor.get("name") == "grype":
+        return True
+    # NOTE: a report without its descriptor (trimmed by hand) is still one by its first match.
+    matches = doc["matches"]
+    return bool(matches) and grype_match(matches[0])
+
+
+def grype_match(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("vulnerability"), dict) and isinstance(item.get("artifact"), dict)
+
+
+def osv_scanner(doc: Any) -> bool:
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
+        return False
+    results = doc["results"]
+    if results:
+        return osv_scanner_result(results[0])
+    # NOTE: semgrep also prints {"results": [], "errors": [...]}; only OSV-Scanner has this key.
+    return isinstance(doc.get("experimental_config"), dict)
+
+
+def osv_scanner_result(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("source"), dict) and isinstance(item.get("packages"), list)
