@@ -1,10 +1,16 @@
 """Where human output and report files go. The only module that writes them.
 
 A reporter (``gatekeeper.reporters.interface``) turns a verdict into pieces of UTF-8 text;
-this module writes them: a report file atomically (``write_output``, ``write_file``; ``-``
-is stdout) through a background writer thread (``Sink``), or into memory (``render``). A
-reporter with a ``gzip_limit`` (SARIF: GitHub's 10 MB gzipped) is measured as it is
-written, and its next, smaller version written instead until one fits.
+this module writes them: the outputs of a run together (``write_outputs``: every one is
+written to a temporary file first, then all replace their targets, or none does), one
+report file or document (``write_output``, ``write_file``; ``-`` is stdout), through a
+background writer thread (``Sink``), or into memory (``render``). A reporter with a
+``gzip_limit`` (SARIF: GitHub's 10 MB gzipped) is measured as it is written, and its next,
+smaller version written instead until one fits.
+
+A path that is, or links to, something other than a regular file (a FIFO, ``/dev/stdout``,
+``/proc/self/fd/1``, a character device) is written through, never replaced by a file; a
+directory is refused.
 """
 
 from __future__ import annotations
@@ -14,13 +20,49 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TextIO
+
+from gatekeeper.gate import GateError
 
 if TYPE_CHECKING:
     from gatekeeper.reporters.interface import Reporter
     from gatekeeper.verdict import Verdict
 
-__all__ = ["Sink", "err", "render", "use_colour", "write_file", "write_output"]
+__all__ = [
+    "Append", "Output", "OutputError", "Sink", "document", "err", "render", "report", "use_colour", "write_file",
+    "write_output", "write_outputs",
+]
+
+
+class OutputError(GateError):
+    """An output could not be written (exit 2); the message names it and says what was kept."""
+
+
+class Output(NamedTuple):
+    """One file of a run's outputs: where it goes, and what writes its bytes into a :class:`Sink`."""
+
+    path: str
+    """The file (``-``: standard output)."""
+    fill: Callable[[Sink], None]
+    """Writes the content."""
+
+
+class Append(NamedTuple):
+    """Text appended to a file that others write too (GitHub's step summary and step outputs)."""
+
+    path: str
+    text: str
+
+
+def report(path: str, reporter: Reporter, verdict: Verdict) -> Output:
+    """``reporter``'s report of ``verdict``, within the reporter's ``gzip_limit``."""
+    return Output(path, lambda sink: _fill(sink, reporter, verdict))
+
+
+def document(path: str, text: str) -> Output:
+    """The document ``text`` (UTF-8)."""
+    data = text.encode("utf-8")
+    return Output(path, lambda sink: sink.write(data))
 
 
 def use_colour(stream: TextIO, choice: bool | None = None) -> bool:
@@ -40,7 +82,7 @@ def err(message: str) -> None:
 def write_output(path: str, reporter: Reporter, verdict: Verdict) -> None:
     """Write ``reporter``'s report of ``verdict`` to ``path`` atomically (``-`` is stdout),
     within the reporter's ``gzip_limit``; a failure leaves no file behind."""
-    _write(path, lambda sink: _fill(sink, reporter, verdict))
+    write_outputs([report(path, reporter, verdict)])
 
 
 def render(reporter: Reporter, verdict: Verdict) -> bytes:
@@ -50,8 +92,7 @@ def render(reporter: Reporter, verdict: Verdict) -> bytes:
 
 def write_file(path: str, text: str) -> None:
     """Write the document ``text`` to ``path`` atomically (``-`` is stdout)."""
-    data = text.encode("utf-8")
-    _write(path, lambda sink: sink.write(data))
+    write_outputs([document(path, text)])
 
 
 def _fill(sink: Sink, reporter: Reporter, verdict: Verdict) -> None:
@@ -101,14 +142,127 @@ def _umask() -> int:
     return mask
 
 
-def _write(path: str, fill: Callable[[Sink], None]) -> None:
-    """Write what ``fill`` puts into its :class:`Sink` to ``path`` atomically (``-`` is stdout).
+def write_outputs(outputs: Iterable[Output], appends: Iterable[Append] = ()) -> None:
+    """Write every output of a run, then append ``appends``: all of them, or none.
 
-    The pieces go to a temporary file beside the target, which then replaces it, so a crash
-    or Ctrl-C never leaves a half-written report that a later step would upload.
+    Each file is written to a temporary file beside its target first; standard output and
+    other streams (a FIFO, ``/dev/stdout``, a device) are rendered into memory. Only when
+    every one is complete are the streams written and the files renamed over their targets,
+    then the appends made. A failure, Ctrl-C or SIGTERM before that removes every temporary
+    file and leaves every target as it was; an ``OSError`` becomes an :class:`OutputError`
+    naming the path. A signal that arrives while the targets are being replaced (a matter of
+    microseconds) is taken once they all are: the run then ends as decided.
     """
+    planned = [(o, _destination(o.path)) for o in outputs]  # a directory is refused before any write
+    appends = list(appends)
+    staged: list[_Staged] = []
+    done = 0
+    with _Signals() as signals:
+        try:
+            for o, (where, stream) in planned:
+                staged.append(_stage(o, where, stream))
+            for s in staged:
+                if s.data is not None:
+                    _guarded(s.path, lambda: _write_through(s.where, s.data), done)
+                    done += 1
+            signals.defer()
+            for s in staged:
+                if s.tmp is not None:
+                    _guarded(s.path, lambda: os.replace(s.tmp, s.where), done)
+                    s.tmp = None
+                    done += 1
+            for a in appends:
+                _guarded(a.path, lambda: _append(a.path, a.text), done)
+                done += 1
+        finally:
+            for s in staged:
+                if s.tmp is not None:
+                    _remove(s.tmp)
+
+
+class _Staged:
+    """One output, ready to commit: a complete temporary file, or the bytes of a stream."""
+
+    def __init__(self, path: str, where: str, tmp: str | None = None, data: bytes | None = None) -> None:
+        self.path, self.where, self.tmp, self.data = path, where, tmp, data
+
+
+def _guarded(path: str, act: Callable[[], object], done: int) -> None:
+    """Run ``act``; its ``OSError`` becomes an ``OutputError`` naming ``path`` and what was kept."""
+    try:
+        act()
+    except OSError as e:
+        kept = "no output of this run was written" if not done else f"{done} outputs of this run were already written"
+        raise OutputError(f"{path}: cannot write: {e.strerror or e}; {kept}") from None
+
+
+def _destination(path: str) -> tuple[str, bool]:
+    """Where ``path`` is written, and whether as a stream (written through, never replaced).
+
+    Symbolic links are followed one at a time: a regular file (or a new one) is replaced
+    where the last link points, so the link stays; a hop into ``/proc`` (``/dev/stdout`` ->
+    ``/proc/self/fd/1``) or a target that is not a regular file is a stream.
+    """
+    import stat
+
     if path == "-":
-        data = _in_memory(fill)  # NOTE: stdout cannot rewind when a SARIF log is cut to size
+        return path, True
+    current = os.path.abspath(path)
+    try:
+        for _ in range(40):
+            head, name = os.path.split(current)
+            current = os.path.join(os.path.realpath(head), name)
+            if current.startswith("/proc/"):
+                return path, True
+            try:
+                st = os.lstat(current)
+            except FileNotFoundError:
+                return current, False
+            if stat.S_ISLNK(st.st_mode):
+                current = os.path.join(os.path.dirname(current), os.readlink(current))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                raise OutputError(f"{path}: is a directory; give a file name")
+            return (current, False) if stat.S_ISREG(st.st_mode) else (path, True)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write: {e.strerror or e}; no output of this run was written") from None
+    raise OutputError(f"{path}: too many levels of symbolic links; no output of this run was written")
+
+
+def _stage(o: Output, where: str, stream: bool) -> _Staged:
+    if stream:
+        # NOTE: in memory: a stream cannot rewind when a SARIF log is cut to size, and
+        # nothing may reach it before every other output is complete.
+        return _Staged(o.path, where, data=_in_memory(o.fill))
+    import tempfile  # NOTE: here, not at the top: a console-only gate writes no file (tempfile: ~3 ms)
+
+    target = Path(where)
+    fd = -1
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise OutputError(f"{o.path}: cannot write: {e.strerror or e}; no output of this run was written") from None
+    try:
+        # NOTE: mkstemp creates the file 0600; a report is an ordinary file (a CI artifact
+        # uploaded by another user), so give it the mode a plain open() would: 0666 & ~umask.
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "w+b") as fh:
+            sink = Sink(fh)
+            try:
+                o.fill(sink)
+            finally:
+                sink.close()
+    except BaseException as e:
+        _remove(tmp)
+        if isinstance(e, OSError):
+            raise OutputError(f"{o.path}: cannot write: {e.strerror or e}; no output of this run was written") from None
+        raise
+    return _Staged(o.path, where, tmp=tmp)
+
+
+def _write_through(where: str, data: bytes) -> None:
+    if where == "-":
         sys.stdout.flush()
         binary = getattr(sys.stdout, "buffer", None)
         if binary is not None:
@@ -118,28 +272,59 @@ def _write(path: str, fill: Callable[[Sink], None]) -> None:
             sys.stdout.write(data.decode("utf-8"))
             sys.stdout.flush()
         return
-    import tempfile  # NOTE: here, not at the top: a console-only gate writes no file (tempfile: ~3 ms)
+    sys.stdout.flush()  # NOTE: /dev/stdout may be where the console text went: keep the order
+    # NOTE: appended, not truncated: /dev/stdout redirected to a file already holds the console text.
+    with open(where, "ab") as fh:
+        fh.write(data)
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+
+def _append(path: str, text: str) -> None:
+    with open(path, "a", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def _remove(tmp: str) -> None:
     try:
-        # NOTE: mkstemp creates the file 0600; a report is an ordinary file (a CI artifact
-        # uploaded by another user), so give it the mode a plain open() would: 0666 & ~umask.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w+b") as fh:
-            sink = Sink(fh)
-            try:
-                fill(sink)
-            finally:
-                sink.close()
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+class _Signals:
+    """While outputs are written, SIGTERM interrupts as Ctrl-C does (``KeyboardInterrupt``), so
+    the temporary files are removed; once their targets are being replaced, both wait.
+
+    Only in the main thread, and only for a signal whose handler is Python's default (an
+    ignored SIGINT, under ``nohup``, stays ignored).
+    """
+
+    def __enter__(self) -> _Signals:
+        import signal
+        import threading
+
+        self._deferred = False
+        self._saved: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for number, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+                if signal.getsignal(number) == default:
+                    self._saved[number] = default
+                    signal.signal(number, self._handle)
+        return self
+
+    def _handle(self, number: int, frame: object) -> None:
+        if self._deferred:
+            return
+        self._deferred = True  # one interrupt: removing the temporary files is not interrupted
+        raise KeyboardInterrupt
+
+    def defer(self) -> None:
+        self._deferred = True
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for number, handler in self._saved.items():
+            signal.signal(number, handler)
 
 
 def _in_memory(fill: Callable[[Sink], None]) -> bytes:

@@ -142,26 +142,94 @@ def _too_large(source: str, limit: int) -> SourceError:
     )
 
 
+_HEAD = 1 << 16
+"""The first bytes, looked at before the rest is read."""
+
+
 def _read_bytes(name: str, stdin: BinaryIO | None) -> bytes:
+    """The bytes of a report file, a pipe or standard input, within the size limit.
+
+    What cannot be a report is refused before it is read: a device (``/dev/zero``,
+    ``/dev/urandom``: endless), a named pipe nothing writes to (it would wait forever), a
+    regular file larger than the limit, and content that starts with 64 KB of NUL bytes (a
+    sparse or zeroed file). A pipe with a writer (``<(trivy ...)``, ``/dev/fd/N``) and
+    standard input are read as they come, up to the limit.
+    """
     limit = max_report_bytes()
     if name == STDIN:
         stream = stdin if stdin is not None else sys.stdin.buffer
-        data = stream.read(limit + 1)
-        if len(data) > limit:
-            raise _too_large("<stdin>", limit)
-        return data
+        try:
+            st = os.fstat(stream.fileno())
+        except (AttributeError, OSError, ValueError):  # not a file (a test's BytesIO)
+            st = None
+        if st is not None:
+            _check_kind("<stdin>", st, limit, terminal=stream.isatty())
+        head = stream.read(_HEAD)
+        return _rest("<stdin>", head, stream, limit)
     try:
-        with Path(name).open("rb") as f:
-            # Read one byte past the limit: a file that grows while read is caught too.
-            if os.fstat(f.fileno()).st_size > limit or len(data := f.read(limit + 1)) > limit:
-                raise _too_large(name, limit)
-            return data
+        # NOTE: O_NONBLOCK: opening a named pipe for reading waits for a writer, forever if
+        # none comes; non-blocking, it returns at once and the first read tells.
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise SourceError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise SourceError(f"{name}: is a directory") from None
     except OSError as e:
         raise SourceError(f"{name}: cannot read: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            os.close(fd)
+            raise SourceError(f"{name}: is a directory")
+        with open(fd, "rb", closefd=True) as f:
+            _check_kind(name, st, limit)
+            if stat.S_ISREG(st.st_mode):
+                os.set_blocking(fd, True)
+                head = os.pread(fd, _HEAD, 0)
+                _check_head(name, head)
+                # Read one byte past the limit: a file that grows while read is caught too.
+                data = f.read(limit + 1)
+                if len(data) > limit:
+                    raise _too_large(name, limit)
+                return data
+            try:
+                head = os.read(fd, _HEAD)
+            except BlockingIOError:  # a writer is there, and has written nothing yet
+                head = None
+            else:
+                if not head:
+                    raise SourceError(
+                        f"{name}: a pipe with no data and no writer (a named pipe is not waited for); "
+                        "give the report through standard input (-) or process substitution <(...)"
+                    )
+            os.set_blocking(fd, True)
+            return _rest(name, head if head is not None else f.read(_HEAD), f, limit)
+    except OSError as e:
+        raise SourceError(f"{name}: cannot read: {e.strerror or e}") from None
+
+
+def _check_kind(source: str, st: os.stat_result, limit: int, terminal: bool = False) -> None:
+    """Refuse a device (a terminal on standard input excepted) and a regular file over the limit."""
+    if (stat.S_ISCHR(st.st_mode) and not terminal) or stat.S_ISBLK(st.st_mode):
+        raise SourceError(f"{source}: a device, not a report file (it may never end); refused")
+    if stat.S_ISREG(st.st_mode) and st.st_size > limit:
+        raise _too_large(source, limit)
+
+
+def _check_head(source: str, head: bytes) -> None:
+    if len(head) == _HEAD and head.count(0) == _HEAD:
+        raise SourceError(f"{source}: starts with {_HEAD} NUL bytes (a sparse or zeroed file), not a JSON report")
+
+
+def _rest(source: str, head: bytes, stream: Any, limit: int) -> bytes:
+    """``head`` and the rest of ``stream`` up to one byte past ``limit`` (then refused)."""
+    _check_head(source, head)
+    if len(head) > limit:
+        raise _too_large(source, limit)
+    rest = stream.read(limit + 1 - len(head)) if head else b""
+    if len(head) + len(rest) > limit:
+        raise _too_large(source, limit)
+    return head + rest if rest else head
 
 
 def read_document(name: str, stdin: BinaryIO | None = None) -> Any:

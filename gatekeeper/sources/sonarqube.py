@@ -127,11 +127,19 @@ def settings_from_options(options: Mapping[str, Any], environ: Mapping[str, str]
         raise ValueError("--sonar-url needs --sonar-project KEY")
     if options.get("sonar_branch") and options.get("sonar_pull_request"):
         raise ValueError("--sonar-branch and --sonar-pull-request exclude each other")
+    for name, value in options.items():
+        if isinstance(value, str) and not _encodable(value, "utf-8"):
+            raise ValueError(f"--{name.replace('_', '-')}: holds bytes that are not text (not UTF-8)")
+    _check_url(options["sonar_url"])
+    token = environ.get(TOKEN_ENV) or None
+    # NOTE: the token goes in a basic-auth header, which HTTP carries as Latin-1; tokens are ASCII.
+    if token is not None and not (_encodable(token, "ascii") and token.isprintable()):
+        raise ValueError(f"${TOKEN_ENV} holds characters a SonarQube token never has (it is printable ASCII)")
     wait = options.get("sonar_wait")
     return SonarQubeSettings(
         url=options["sonar_url"],
         project=options["sonar_project"],
-        token=environ.get(TOKEN_ENV) or None,
+        token=token,
         branch=options.get("sonar_branch"),
         pull_request=options.get("sonar_pull_request"),
         organization=options.get("sonar_organization"),
@@ -141,6 +149,28 @@ def settings_from_options(options: Mapping[str, Any], environ: Mapping[str, str]
         timeout=options.get("sonar_timeout", 30.0),
         ca_bundle=options.get("sonar_ca_bundle"),
     )
+
+
+def _encodable(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_url(url: str) -> None:
+    """Raise ``ValueError`` naming ``--sonar-url`` unless ``url`` is an http(s) URL with a host
+    and a valid port (``http://[::1`` and a port of 99999 would fail deep inside the client)."""
+    expected = "expected an http(s):// URL of the server"
+    shown = url.split("//", 1)[0] + "//***@" + url.rsplit("@", 1)[1] if "@" in url else url  # no password shown
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError as e:
+        raise ValueError(f"--sonar-url {shown!r}: {e}; {expected}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"--sonar-url {shown!r}: {expected}")
 
 
 def load_sonarqube(settings: SonarQubeSettings, sleep: Callable[[float], None] = time.sleep) -> list[Report]:
