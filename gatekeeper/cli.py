@@ -59,6 +59,22 @@ def cli() -> None:
     """gatekeeper: a security gate over scanner reports."""
 
 
+class Seconds(click.FloatRange):
+    """A number of seconds that ends: ``inf``, ``nan`` and more than a week are refused (a
+    timeout that never ends, or one the operating system cannot hold, is no timeout)."""
+
+    name = "number"
+    LONGEST = 7 * 24 * 3600.0
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds) or seconds > self.LONGEST:
+            self.fail(f"{value!r} is not a number of seconds up to {self.LONGEST:g} (a week)", param, ctx)
+        return seconds
+
+
 class Outputs(NamedTuple):
     """Where a verdict goes, frozen; shared by every command that ends in one (``check``, ``scan``).
 
@@ -129,8 +145,8 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
 @click.option("--sonar-organization", metavar="KEY", help="Organization key (SonarCloud).")
 @click.option("--sonar-wait/--sonar-no-wait", default=None, help="Wait for the analysis task to finish first (default: when --sonar-task-id is given).")
 @click.option("--sonar-task-id", metavar="ID", help="Analysis task to wait for (default: ceTaskId of .scannerwork/report-task.txt).")
-@click.option("--sonar-wait-timeout", default=300.0, show_default=True, type=click.FloatRange(min=0), metavar="SECONDS", help="Longest wait for the analysis task.")
-@click.option("--sonar-timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True), metavar="SECONDS", help="Timeout of each SonarQube request.")
+@click.option("--sonar-wait-timeout", default=300.0, show_default=True, type=Seconds(min=0), metavar="SECONDS", help="Longest wait for the analysis task.")
+@click.option("--sonar-timeout", default=30.0, show_default=True, type=Seconds(min=0, min_open=True), metavar="SECONDS", help="Timeout of each SonarQube request.")
 @click.option("--sonar-ca-bundle", type=click.Path(dir_okay=False), metavar="FILE", help="PEM file of CA certificates to trust for the SonarQube server.")
 def check(
     reports: tuple[str, ...],
@@ -216,7 +232,7 @@ def deliver(verdict: Any, outputs: Outputs) -> Finished:
 
 
 def write_reports(verdict: Any, outputs: Outputs) -> None:
-    """Annotations, then every report file (atomically; ``-`` is stdout)."""
+    """Annotations, then every output of the run together: all of them, or none (exit 2)."""
     from gatekeeper import output
 
     # Paths in reports are made relative to the checkout (GitHub wants repository paths).
@@ -229,39 +245,47 @@ def write_reports(verdict: Any, outputs: Outputs) -> None:
         stream = sys.stderr if outputs.to_stdout() else sys.stdout
         stream.write(AnnotationsFormat(root=root).format(verdict))
         stream.flush()
+    files: list[Any] = []
     if outputs.files:
         # NOTE: imported only for a report to write: a console-only gate loads no other reporter.
         from gatekeeper.reporters import reporter_for
 
-        for name, path in outputs.files:
-            output.write_output(path, reporter_for(name, root=root), verdict)
+        files = [output.report(path, reporter_for(name, root=root), verdict) for name, path in outputs.files]
     if outputs.record is not None:
         from gatekeeper.record import record_document
 
-        output.write_file(outputs.record[0], record_document(verdict, outputs.record[1]))
-    if outputs.github if outputs.github is not None else os.environ.get("GITHUB_ACTIONS") == "true":
-        write_github(verdict, outputs)
+        files.append(output.document(outputs.record[0], record_document(verdict, outputs.record[1])))
+    github = outputs.github if outputs.github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
+    appends = write_github(verdict, outputs) if github else []
+    if not files and not appends:
+        return
+    try:
+        output.write_outputs(files, appends)
+    except KeyboardInterrupt:  # or SIGTERM (output.write_outputs): every temporary file is gone
+        raise GateError("interrupted while writing the outputs: none was written; the gate was not evaluated") from None
 
 
-def write_github(verdict: Any, outputs: Outputs) -> None:
-    """Append the summary to ``$GITHUB_STEP_SUMMARY`` and the step outputs to ``$GITHUB_OUTPUT``.
+def write_github(verdict: Any, outputs: Outputs) -> list[Any]:
+    """What to append to ``$GITHUB_STEP_SUMMARY`` (the summary) and ``$GITHUB_OUTPUT`` (the
+    step outputs): ``output.Append``s, written with the run's other outputs.
 
     Appended, never replaced: the runner gives one file per step and earlier commands of
     the step may have written to it. An unset or empty variable skips that file.
     """
     from gatekeeper import github
+    from gatekeeper.output import Append
     from gatekeeper.reporters.markdown import MarkdownFormat
 
+    appends: list[Any] = []
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     markdown = outputs.path("markdown")
     # `--markdown "$GITHUB_STEP_SUMMARY"` has written it already: do not show it twice.
     if summary and not (markdown and os.path.abspath(markdown) == os.path.abspath(summary)):
-        with open(summary, "a", encoding="utf-8", newline="\n") as fh:
-            fh.write(github.step_summary(MarkdownFormat().format(verdict)))
+        appends.append(Append(summary, github.step_summary(MarkdownFormat().format(verdict))))
     if os.environ.get("GITHUB_OUTPUT"):
         paths = {spec.name: outputs.path(spec.name) for spec in FILE_OUTPUTS}
-        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8", newline="\n") as fh:
-            fh.write(github.output_lines(github.step_outputs(verdict, paths)))
+        appends.append(Append(os.environ["GITHUB_OUTPUT"], github.output_lines(github.step_outputs(verdict, paths))))
+    return appends
 
 
 def exit_code(status: Any) -> int:
@@ -282,8 +306,8 @@ def exit_code(status: Any) -> int:
 @click.option("--scanner", "names", multiple=True, metavar="NAME", help="Run only this scanner (repeatable); default: every enabled one.")
 @click.option("--scanner-config", "config_path", type=click.Path(dir_okay=False), help="YAML file that changes or adds scanners.")
 @click.option("--local", "local_names", multiple=True, metavar="NAME", help="Run this scanner as a local program instead of a container (repeatable; 'all').")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds allowed per scanner (overrides the configuration).")
-@click.option("--engine-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS", help="Seconds the Docker engine may take to answer one request (default: 30).")
+@click.option("--timeout", type=Seconds(min=0, min_open=True), help="Seconds allowed per scanner (overrides the configuration).")
+@click.option("--engine-timeout", type=Seconds(min=0, min_open=True), metavar="SECONDS", help="Seconds the Docker engine may take to answer one request (default: 30).")
 @click.option("--pull", type=click.Choice(["missing", "never"]), default="missing", show_default=True, help="Pull a scanner image the engine does not have.")
 @click.option("--user", metavar="UID:GID", help="Container user (default: yours; 65532 when run as root).")
 @click.option("--reports-dir", metavar="DIR", help="Also keep each scanner's raw report as DIR/NAME.json.")
