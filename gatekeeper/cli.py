@@ -448,7 +448,7 @@ approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path
 
 @cli.group(cls=_LazyGroup, lazy={"export": "gatekeeper.cli_beyond:policy_export", "diff": "gatekeeper.cli_beyond:policy_diff"})
 def policy() -> None:
-    """Write, check and describe policy files (reference: README.md, "Policy reference")."""
+    """Write, check and describe policy files (reference: docs/policy.md)."""
 
 
 @policy.command("validate")
