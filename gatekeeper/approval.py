@@ -94,7 +94,10 @@ def key_from_env(environ: Mapping[str, str]) -> bytes:
             f"${KEY_ENV} is not set: approval records are signed with a key from the pipeline's "
             "credential store (see docs/approval.md)"
         )
-    key = value.encode("utf-8")
+    try:
+        key = value.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as lone surrogates
+        raise ApprovalError(f"${KEY_ENV} holds bytes that are not text (not UTF-8)") from None
     if len(key) < MIN_KEY_LENGTH:
         raise ApprovalError(f"${KEY_ENV} is too short: use at least {MIN_KEY_LENGTH} characters (e.g. openssl rand -hex 32)")
     return key

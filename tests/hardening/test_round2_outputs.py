@@ -290,7 +290,6 @@ def test_sonar_option_that_is_not_text() -> None:
     error_line(r.stderr, "--sonar-project")
 
 
-@pytest.mark.xfail(strict=True, reason="approval.key_from_env encodes the key unguarded (gatekeeper/approval.py)")
 def test_approval_key_that_is_not_text(tmp_path: Path) -> None:
     r = run("approve", REPORT, "--approver", "a", "--reason", "r", "-o", tmp_path / "a.json",
             env={"GATEKEEPER_APPROVAL_KEY": "k" * 40 + "\udcff"})
