@@ -286,8 +286,8 @@ class SonarQubeClient:
             kind = response.headers.get("Content-Type", "no content type")
             if e.kind == "encoding":
                 problem = f"the answer is not UTF-8 (byte {e.byte})"
-            elif e.kind == "depth":
-                problem = e.reason
+            elif e.kind in ("depth", "duplicate", "number"):
+                problem = e.reason  # NOTE: no position to give: the reason says what and where
             elif "json" not in kind:
                 problem = f"the answer is not JSON ({kind}); is --sonar-url the server's base URL?"
             elif e.kind == "truncated":
