@@ -64,6 +64,8 @@ REFUSED = {
     "osv-scanner/qa_tools_osv_stderr_prefixed_empty.json": r"invalid JSON at line 1 column 1: Expecting value",
     # OSV-Scanner printed nothing (no findings, in some modes): no report to read.
     "osv-scanner/dd_no_findings_zero_bytes.json": r"the report is empty \(0 bytes of JSON\)",
+    # npm's error object: the audit did not run (the registry had no audit endpoint).
+    "npm-audit/npm6_dd_error_ENOAUDIT.json": r"error: npm audit failed \(ENOAUDIT\): Your configured registry",
 }
 
 EMPTY_WITH_FORMAT = {

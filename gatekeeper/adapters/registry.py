@@ -54,6 +54,11 @@ REPORT_FORMATS: tuple[ReportFormat, ...] = (
         "osv-scanner", "gatekeeper.adapters.osv_scanner:OsvScannerAdapter", sniff.osv_scanner,
         ("osv-scanner", "osv_scanner", "osv"),
     ),
+    ReportFormat("semgrep", "gatekeeper.adapters.semgrep:SemgrepAdapter", sniff.semgrep, ("semgrep",)),
+    ReportFormat(
+        "npm-audit", "gatekeeper.adapters.npm_audit:NpmAuditAdapter", sniff.npm_audit,
+        ("npm-audit", "npm_audit", "npmaudit"),
+    ),
 )
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in REPORT_FORMATS)

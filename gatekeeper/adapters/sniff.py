@@ -166,3 +166,46 @@ def osv_scanner(doc: Any) -> bool:
 
 def osv_scanner_result(item: Any) -> bool:
     return isinstance(item, dict) and isinstance(item.get("source"), dict) and isinstance(item.get("packages"), list)
+
+
+# NOTE: CliOutput's keys in semgrep-interfaces (semgrep_output_v1.atd), 0.9x to 1.18x.
+SEMGREP_KEYS = frozenset(
+    {"results", "errors", "paths", "version", "time", "explanations", "rules_by_engine",
+     "engine_requested", "interfile_languages_used", "skipped_rules", "subprojects",
+     "mcp_scan_results", "profiling_results"}
+)  # fmt: skip
+
+
+def semgrep(doc: Any) -> bool:
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list) or not isinstance(doc.get("errors"), list):
+        return False
+    results = doc["results"]
+    if results:
+        return semgrep_result(results[0])
+    # NOTE: bandit prints {"errors": [], "results": [], "generated_at", "metrics"} when clean.
+    paths = doc.get("paths")
+    return set(doc) <= SEMGREP_KEYS or (isinstance(paths, dict) and "scanned" in paths)
+
+
+def semgrep_result(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("check_id"), str) and isinstance(item.get("extra"), dict)
+
+
+def npm_audit(doc: Any) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    if "auditReportVersion" in doc:
+        return isinstance(doc.get("vulnerabilities"), dict)
+    if isinstance(doc.get("advisories"), dict):
+        return isinstance(doc.get("metadata"), dict) or isinstance(doc.get("actions"), list)
+    return npm_error(doc)
+
+
+def npm_error(doc: dict[str, Any]) -> bool:
+    """npm's JSON error object: ``{"error": {"code": "ENOAUDIT", "summary": ..., "detail": ...}}``.
+
+    NOTE: when the registry answers the audit request with an HTTP error, npm 11 prints the
+    response (``message``, ``statusCode`` ...) with ``"error": {"summary": "", "detail": ""}``, no code.
+    """
+    error = doc.get("error")
+    return isinstance(error, dict) and "summary" in error and ("code" in error or "detail" in error)
