@@ -120,17 +120,37 @@ def test_a_pipe_named_like_a_report_is_refused_not_skipped(tmp_path: Path) -> No
     assert_refused(run("check", reports), reports / "trivy.json", reason="not a regular file")
 
 
-def test_an_unreadable_subfolder_is_refused_not_skipped(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads every folder")
+def test_an_unreadable_subfolder_is_refused_not_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     reports = report_dir(tmp_path)
     locked = reports / "locked"
     locked.mkdir()
-    locked.chmod(0)
-    try:
-        assert_refused(run("check", reports), locked, reason="cannot list the directory")
-    finally:
-        locked.chmod(0o755)
+    if os.geteuid() != 0:
+        locked.chmod(0)
+        try:
+            assert_refused(run("check", reports), locked, reason="cannot list the directory")
+        finally:
+            locked.chmod(0o755)
+        return
+    # Root lists every folder (CI runs as root): the listing fails as it does for any other
+    # user, and the gate runs in this process to see it.
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    from gatekeeper.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--no-color", "--no-annotations", str(reports)])
+    err = capsys.readouterr()
+    assert done.value.code == EXIT_ERROR
+    assert f"{locked}: " in err.err and "cannot list the directory" in err.err
+    assert "PASSED" not in err.out
 
 
 # -- 2. SARIF runs without results, logs without runs ----------------------------------------
