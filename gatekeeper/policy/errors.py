@@ -47,12 +47,16 @@ def looks_secret(text: str) -> bool:
     return False
 
 
-def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
+def quoted(value: Any, limit: int = QUOTE_LIMIT, path: bool = False) -> str:
     """A value of a policy file, as a message shows it: ``repr``-quoted (control characters
     escaped), at most ``limit`` characters of its first line, and withheld when it looks like
-    a secret. ``quoted("hihg")`` -> ``'hihg'``; ``quoted([1])`` -> ``[1]``."""
+    a secret. ``quoted("hihg")`` -> ``'hihg'``; ``quoted([1])`` -> ``[1]``.
+
+    ``path``: the value is a file path, judged one component at a time (a temporary folder
+    such as ``/tmp/tmp.Rz3QWk9fXb/...`` joined to the rest looked like a random token)."""
     text = value if isinstance(value, str) else repr(value)
-    if looks_secret(text):
+    parts = text.replace("\\", "/").split("/") if path and isinstance(value, str) else [text]
+    if any(looks_secret(part) for part in parts):
         what = "text" if isinstance(value, str) else type(value).__name__
         return f"<{what} of {len(text)} characters, not shown: it looks like a secret>"
     lines = text.splitlines() or [""]

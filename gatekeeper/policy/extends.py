@@ -56,7 +56,7 @@ def load_chain(path: Path, source: str, chain: tuple[Path, ...] = (), names: tup
         elif len(chain) >= MAX_CHAIN:
             problems.add(("extends",), f"more than {MAX_CHAIN} policies extend one another")
         elif not base.is_file():
-            problems.add(("extends",), f"base policy {quoted(base_source, 200)} not found (paths are relative to this file)")
+            problems.add(("extends",), f"base policy {quoted(base_source, 200, path=True)} not found (paths are relative to this file)")
     problems.raise_if_any()
     if base is None:
         return [here]

@@ -282,3 +282,14 @@ def test_policy_validate_prints_file_names_inert(tmp_path: Path) -> None:
     text = done.stdout + done.stderr
     assert "\u001b" not in text and "\u0007" not in text
     assert "\\x1b]0;pwned\\x07.yaml:2:1: $.fial_on: unknown key" in text
+
+
+def test_a_random_looking_folder_in_a_path_is_not_taken_for_a_secret(tmp_path: Path) -> None:
+    # mktemp's folders (/tmp/tmp.Rz3QWk9fXb) joined to the rest of a path made one long
+    # "token": the missing base was shown as "not shown: it looks like a secret".
+    folder = tmp_path / "tmp.Rz3QWk9fXb" / "clone" / "policies"
+    folder.mkdir(parents=True)
+    team = policy(folder, "version: 1\nextends: no-such-baseline.yaml\n")
+    done = run("policy", "validate", str(team))
+    assert done.returncode == EXIT_ERROR
+    assert f"base policy '{folder / 'no-such-baseline.yaml'}' not found" in done.stdout + done.stderr
