@@ -34,13 +34,15 @@ def _entropy(text: str) -> float:
     return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
 
 
-def looks_secret(text: str) -> bool:
+def looks_secret(text: str, random_tokens: bool = True) -> bool:
     """True for text that holds a PEM block, a ``secret=...`` pair, a known token prefix or
-    a long high-entropy token (what a credential scanner would flag)."""
+    (``random_tokens``) a long high-entropy token (what a credential scanner would flag)."""
     import re
 
     if any(re.search(p, text) for p in _SECRET_PATTERNS):
         return True
+    if not random_tokens:
+        return False
     for token in re.findall(_TOKEN, text):
         if re.search(r"[0-9]", token) and re.search(r"[A-Za-z]", token) and _entropy(token) >= 3.5:
             return True
@@ -52,11 +54,10 @@ def quoted(value: Any, limit: int = QUOTE_LIMIT, path: bool = False) -> str:
     escaped), at most ``limit`` characters of its first line, and withheld when it looks like
     a secret. ``quoted("hihg")`` -> ``'hihg'``; ``quoted([1])`` -> ``[1]``.
 
-    ``path``: the value is a file path, judged one component at a time (a temporary folder
-    such as ``/tmp/tmp.Rz3QWk9fXb/...`` joined to the rest looked like a random token)."""
+    ``path``: the value is a file path: withheld only for a secret's known shapes, not for
+    looking random (temporary folders such as ``/tmp/tmp.Rz3QWk9fXb`` and long test names do)."""
     text = value if isinstance(value, str) else repr(value)
-    parts = text.replace("\\", "/").split("/") if path and isinstance(value, str) else [text]
-    if any(looks_secret(part) for part in parts):
+    if looks_secret(text, random_tokens=not path):
         what = "text" if isinstance(value, str) else type(value).__name__
         return f"<{what} of {len(text)} characters, not shown: it looks like a secret>"
     lines = text.splitlines() or [""]
