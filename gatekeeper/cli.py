@@ -19,7 +19,7 @@ import click
 
 from gatekeeper import __version__
 from gatekeeper.gate import GateError, GateRequest, run_gate
-from gatekeeper.cli_options import format_option, output_options
+from gatekeeper.cli_options import check_formats_named, format_option, output_options
 from gatekeeper.reporters import FILE_OUTPUTS
 
 EXIT_PASSED = 0
@@ -111,7 +111,7 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
     return Outputs(files=files, **settings)
 
 
-@cli.command()
+@cli.command(short_help="Gate scanner reports: files, directories, stdin.")
 @click.argument("reports", nargs=-1, metavar="REPORT...")
 @format_option()
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file (YAML).")
@@ -150,7 +150,7 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
 @click.option("--sonar-ca-bundle", type=click.Path(dir_okay=False), metavar="FILE", help="PEM file of CA certificates to trust for the SonarQube server.")
 def check(
     reports: tuple[str, ...],
-    fmt: str | None,
+    fmt: str | dict[str, str] | None,
     policy_path: str | None,
     colour: bool | None,
     max_listed: int,
@@ -183,6 +183,7 @@ def check(
         raise click.UsageError("no report given (pass report files, a directory, - for standard input, or --sonar-url)")
     if list(reports).count("-") > 1:
         raise click.UsageError("standard input (-) can be read only once")
+    check_formats_named(fmt, reports)
     record = None
     if record_path:
         from gatekeeper.record import RecordInputs
@@ -246,6 +247,7 @@ def write_reports(verdict: Any, outputs: Outputs) -> None:
         stream.write(AnnotationsFormat(root=root).format(verdict))
         stream.flush()
     files: list[Any] = []
+    kinds = [name.upper() for name, _ in outputs.files]
     if outputs.files:
         # NOTE: imported only for a report to write: a console-only gate loads no other reporter.
         from gatekeeper.reporters import reporter_for
@@ -255,6 +257,7 @@ def write_reports(verdict: Any, outputs: Outputs) -> None:
         from gatekeeper.record import record_document
 
         files.append(output.document(outputs.record[0], record_document(verdict, outputs.record[1])))
+        kinds.append("decision record")
     github = outputs.github if outputs.github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
     appends = write_github(verdict, outputs) if github else []
     if not files and not appends:
@@ -263,6 +266,25 @@ def write_reports(verdict: Any, outputs: Outputs) -> None:
         output.write_outputs(files, appends)
     except KeyboardInterrupt:  # or SIGTERM (output.write_outputs): every temporary file is gone
         raise GateError("interrupted while writing the outputs: none was written; the gate was not evaluated") from None
+    for o, kind in zip(files, kinds):
+        say_written(o.path, kind)
+
+
+def say_written(path: str, kind: str) -> None:
+    """``wrote PATH (KIND, SIZE)`` on stderr, for a file written (not standard output): the
+    console summary on stdout stays the verdict alone."""
+    from gatekeeper import output
+    from gatekeeper.reporters.escape import terminal
+
+    if path == "-":
+        return
+    try:
+        size = os.stat(path).st_size
+    except OSError:  # gone already: say nothing of its size
+        output.err(f"wrote {terminal(path, 300)} ({kind})")
+        return
+    shown = f"{size} B" if size < 1000 else f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:.1f} MB"
+    output.err(f"wrote {terminal(path, 300)} ({kind}, {shown})")
 
 
 def write_github(verdict: Any, outputs: Outputs) -> list[Any]:
@@ -300,7 +322,7 @@ def exit_code(status: Any) -> int:
     }[status]
 
 
-@cli.command()
+@cli.command(short_help="Run the scanners in containers, then gate their reports.")
 @click.argument("path", default=".", metavar="[PATH]", type=click.Path(exists=True, file_okay=False))
 @click.option("--image", "image_ref", metavar="REF", help="Also scan this container image (it must be in the Docker engine).")
 @click.option("--scanner", "names", multiple=True, metavar="NAME", help="Run only this scanner (repeatable); default: every enabled one.")
@@ -377,6 +399,7 @@ def scan(
     if reports_dir:
         for outcome in outcomes:
             output.write_file(f"{reports_dir}/{outcome.scanner.name}.json", outcome.raw.decode("utf-8", "replace"))
+            say_written(f"{reports_dir}/{outcome.scanner.name}.json", f"{outcome.scanner.name}'s report")
     if errors:
         raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(chosen)} scanners failed; the gate was not evaluated")
     if not outcomes:
@@ -392,7 +415,7 @@ _GATE_OPTIONS = ("policy_path", "env", *(f"{spec.name}_path" for spec in FILE_OU
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 
-@cli.command()
+@cli.command(short_help="Sign a person's approval of the findings that need it.")
 @click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
 @click.option("--approver", required=True, envvar="GATEKEEPER_APPROVER", metavar="NAME", help="Who approves (default: $GATEKEEPER_APPROVER).")
 @click.option("--reason", required=True, metavar="TEXT", help="Why the findings may ship (a ticket, a change number).")
@@ -402,7 +425,7 @@ def approve(
     approver: str,
     reason: str,
     output_path: str,
-    fmt: str | None,
+    fmt: str | dict[str, str] | None,
     policy_path: str | None,
     env: str | None,
     baseline_path: str | None,
@@ -423,6 +446,7 @@ def approve(
         key = approval.key_from_env(os.environ)
     except approval.ApprovalError as e:
         raise GateError(str(e)) from None
+    check_formats_named(fmt, reports)
     verdict = run_gate(GateRequest(reports=reports, format=fmt, policy_path=policy_path, environment=env, baseline_path=baseline_path))
     if verdict.status is Status.FAILED:
         sys.stderr.write(ConsoleFormat(colour=output.use_colour(sys.stderr), limit=20).format(verdict))
@@ -434,7 +458,7 @@ def approve(
         raise GateError(str(e)) from None
     output.write_file(output_path, approval.dumps(record, key))
     env_text = f" in environment {terminal(record.environment, 60)}" if record.environment else ""
-    output.err(f"gatekeeper: {terminal(record.approver, 200)} approved {len(record.findings)} findings{env_text} ({output_path}):")
+    output.err(f"gatekeeper: {terminal(record.approver, 200)} approved {len(record.findings)} finding{'' if len(record.findings) == 1 else 's'}{env_text} ({output_path}):")
     for a in record.findings[:50]:
         pkg = f" {a.package}" if a.package else ""
         output.err(f"  {a.severity:<8} {terminal(f'{a.tool} {a.rule}{pkg} at {a.location}', 300)}")
@@ -446,12 +470,12 @@ def approve(
 approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path") for p in check.params if p.name == name)
 
 
-@cli.group(cls=_LazyGroup, lazy={"export": "gatekeeper.cli_beyond:policy_export", "diff": "gatekeeper.cli_beyond:policy_diff"})
+@cli.group(short_help="Write, check, compare and export policy files.", cls=_LazyGroup, lazy={"export": "gatekeeper.cli_beyond:policy_export", "diff": "gatekeeper.cli_beyond:policy_diff"})
 def policy() -> None:
     """Write, check and describe policy files (reference: docs/policy.md)."""
 
 
-@policy.command("validate")
+@policy.command("validate", short_help="Check policy files, reporting every error.")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--env", "env", metavar="NAME", help="Check only this environment (default: the base and every environment).")
 def policy_validate(files: tuple[str, ...], env: str | None) -> None:
@@ -468,7 +492,7 @@ def policy_validate(files: tuple[str, ...], env: str | None) -> None:
         raise GateError(f"{result.errors} of {len(files)} policy files are invalid")
 
 
-@policy.command("init")
+@policy.command("init", short_help="Write a commented starter policy.")
 @click.argument("file", required=False, default="-", metavar="[FILE]")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def policy_init(file: str, force: bool) -> None:
@@ -483,7 +507,7 @@ def policy_init(file: str, force: bool) -> None:
     output.write_file(file, starter_policy())
 
 
-@policy.command("schema")
+@policy.command("schema", short_help="Print the policy JSON Schema.")
 def policy_schema() -> None:
     """Print the policy JSON Schema (for editor completion and validation)."""
     from gatekeeper.policy.commands import schema_text

@@ -15,9 +15,12 @@ from typing import Any
 
 import click
 
-from gatekeeper.cli_options import format_option
+from gatekeeper.cli_options import check_formats_named, format_option
 from gatekeeper.gate import GateError, load_reports
 
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _policy(path: str | None, env: str | None) -> Any:
@@ -29,27 +32,36 @@ def _policy(path: str | None, env: str | None) -> Any:
         raise GateError(str(e)) from None
 
 
-@click.group("baseline")
+@click.group("baseline", short_help="Accept today's findings as known; fail only on new ones.")
 def baseline() -> None:
     """Accept today's findings as known, so check --baseline fails only on new ones."""
 
 
-@baseline.command("create")
+@baseline.command("create", short_help="Record every finding's fingerprint as known.")
 @click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
 @click.option("-o", "--output", "output_path", required=True, metavar="FILE", help="Where to write the baseline (- for stdout).")
 @format_option()
-def baseline_create(reports: tuple[str, ...], output_path: str, fmt: str | None) -> None:
+def baseline_create(reports: tuple[str, ...], output_path: str, fmt: str | dict[str, str] | None) -> None:
     """Record the fingerprint of every finding in REPORTs as known (commit the file)."""
     from gatekeeper import output
     from gatekeeper.baseline import baseline_document
 
+    check_formats_named(fmt, reports)
     loaded = load_reports(reports, fmt)
     output.write_file(output_path, baseline_document(loaded, datetime.datetime.now(datetime.timezone.utc)))
     n = sum(len(r.findings) for r in loaded)
-    output.err(f"gatekeeper: baseline of {n} finding{'s' if n != 1 else ''} from {len(loaded)} reports written to {output_path}")
+    # check --baseline counts problems, not sightings: one problem several tools report
+    # (policy/correlate.py) is one known finding there. Say so, or the two counts look wrong.
+    from gatekeeper.policy import evaluate
+
+    problems = len(evaluate(loaded, _policy(None, None), today=datetime.date.today()).results)
+    why = (f": {n} sightings of {_plural(problems, 'problem')} (a problem several tools report is one known finding "
+           "to check --baseline)") if problems != n else ""
+    output.err(f"gatekeeper: baseline of {_plural(n, 'finding')} from {_plural(len(loaded), 'report')} "
+               f"written to {output_path}{why}")
 
 
-@click.command("replay")
+@click.command("replay", short_help="Evaluate a decision record again; confirm its verdict.")
 @click.argument("record_path", metavar="RECORD")
 def replay(record_path: str) -> int:
     """Evaluate a decision record's inputs again and confirm the same verdict.
@@ -83,13 +95,14 @@ def replay(record_path: str) -> int:
     if result.same:
         lines.append(f"SAME: the verdict is {verdict.status.value}, as recorded, finding by finding.")
     else:
-        lines.append(f"DIFFERENT: {len(result.inputs)} inputs changed, {len(result.findings)} findings decided differently"
+        lines.append(f"DIFFERENT: {_plural(len(result.inputs), 'input')} changed, "
+                     f"{_plural(len(result.findings), 'finding')} decided differently"
                      + (", another status" if result.status else "") + ".")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0 if result.same else 1
 
 
-@click.command("export")
+@click.command("export", short_help="Write the policy's exceptions in a scanner's own format.")
 @click.argument("policy_path", metavar="POLICY")
 @click.argument("reports", nargs=-1, metavar="[REPORT...]")
 @click.option("--format", "export_format", required=True, type=click.Choice(["trivyignore", "gitleaksignore", "openvex"]),
@@ -99,7 +112,7 @@ def replay(record_path: str) -> int:
 @click.option("--relative-to", metavar="DIR", help="trivyignore: the folder Trivy scans; exception paths are made relative to it.")
 @format_option("--report-format")
 def policy_export(policy_path: str, reports: tuple[str, ...], export_format: str, output_path: str, env: str | None,
-                  relative_to: str | None, fmt: str | None) -> None:
+                  relative_to: str | None, fmt: str | dict[str, str] | None) -> None:
     """Write POLICY's live exceptions for a scanner, so local runs agree with the gate.
 
     REPORTs resolve exceptions to the findings they cover (gitleaks ignores only exact
@@ -114,6 +127,7 @@ def policy_export(policy_path: str, reports: tuple[str, ...], export_format: str
     chosen = ExportFormat(export_format)
     if chosen is ExportFormat.GITLEAKSIGNORE and not reports:
         raise click.UsageError("gitleaksignore needs the gitleaks REPORTs: gitleaks can ignore only exact findings")
+    check_formats_named(fmt, reports)
     loaded = load_reports(reports, fmt) if reports else []
     try:
         result = export(chosen, policy, loaded, datetime.date.today(), relative_to)
@@ -122,24 +136,25 @@ def policy_export(policy_path: str, reports: tuple[str, ...], export_format: str
     output.write_file(output_path, result.text)
     for line in result.skipped:
         output.err(f"note: {terminal(line, 400)}")
-    output.err(f"gatekeeper: {len(result.exported)} exceptions exported as {chosen.value}"
+    output.err(f"gatekeeper: {_plural(len(result.exported), 'exception')} exported as {chosen.value}"
                + (f" to {output_path}" if output_path != "-" else ""))
 
 
-@click.command("diff")
+@click.command("diff", short_help="Which findings change verdict between two policies.")
 @click.argument("old_path", metavar="OLD")
 @click.argument("new_path", metavar="NEW")
 @click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
 @click.option("--env", "env", envvar="GATEKEEPER_ENV", metavar="NAME", help="Compare this environment of both policies.")
 @format_option()
 @click.option("--max-listed", default=200, show_default=True, type=click.IntRange(min=0), help="Findings listed.")
-def policy_diff(old_path: str, new_path: str, reports: tuple[str, ...], env: str | None, fmt: str | None, max_listed: int) -> None:
+def policy_diff(old_path: str, new_path: str, reports: tuple[str, ...], env: str | None, fmt: str | dict[str, str] | None, max_listed: int) -> None:
     """Which findings of REPORTs change verdict from policy OLD to NEW (exit 0 either way)."""
     from gatekeeper.policy import evaluate
     from gatekeeper.policy.diff import diff_verdicts
     from gatekeeper.reporters.policy_diff import format_diff
 
     old, new = _policy(old_path, env), _policy(new_path, env)
+    check_formats_named(fmt, reports)
     loaded = load_reports(reports, fmt)
     today = datetime.date.today()
     d = diff_verdicts(evaluate(loaded, old, today=today), evaluate(loaded, new, today=today))

@@ -59,14 +59,22 @@ def _is_ambiguous_empty(doc: Any) -> bool:
 
 
 def hint_from_name(source: str) -> str | None:
-    """The format a file name suggests (``gitleaks-report.json`` -> ``gitleaks``).
+    """The format a file name suggests (``gitleaks-report.json`` -> ``gitleaks``), or else
+    the name of the folder holding it (``reports/gitleaks/out.json`` -> ``gitleaks``).
 
-    The most specific token wins when a name holds several (``gitleaks`` in
-    ``gitleaks-report.sarif``): the longest, then the first in the registry's order.
+    The file name wins over the folder, unless it names only SARIF, which is a format,
+    not a tool (``gitleaks/out.sarif`` -> ``gitleaks``). The most specific token wins when a
+    name holds several (``gitleaks`` in ``gitleaks-report.sarif``): the longest, then the
+    first in the registry's order.
     """
-    base = os.path.basename(source).lower()
-    found = [(token, f.name) for f in REPORT_FORMATS for token in f.name_hints if token in base]
-    return max(found, key=lambda hit: len(hit[0]))[1] if found else None
+    def named(name: str) -> str | None:
+        found = [(token, f.name) for f in REPORT_FORMATS for token in f.name_hints if token in name.lower()]
+        return max(found, key=lambda hit: len(hit[0]))[1] if found else None
+
+    in_file = named(os.path.basename(source))
+    if in_file not in (None, "sarif"):
+        return in_file
+    return named(os.path.basename(os.path.dirname(os.path.normpath(source)))) or in_file
 
 
 def detect(doc: Any, source: str) -> str:
@@ -79,7 +87,7 @@ def detect(doc: Any, source: str) -> str:
         raise UnrecognisedReportError(
             f"{source}: the report is an empty {shown}, which several scanners print when "
             "they find nothing, so its tool cannot be told from the content; name the tool "
-            "with --format TOOL or put it in the file name (e.g. gitleaks.json)"
+            "with --format TOOL=FILE or put it in the file or folder name (e.g. gitleaks.json, gitleaks/out.json)"
         )
     matches = [f.name for f in REPORT_FORMATS if f.sniff(doc)]
     if len(matches) == 1:

@@ -81,6 +81,11 @@ def _dependencies(reader: Reader, doc: Any) -> list[dict[str, Any]]:
         return reader.each(doc, "$")
     if not isinstance(doc, dict):
         raise reader.fail("$", "expected a pip-audit report (an object with \"dependencies\", or a list)")
+    if doc.get("bomFormat") == "CycloneDX":
+        # NOTE: `pip-audit -f cyclonedx-json` writes an SBOM whose `dependencies` is the
+        # dependency graph ({"ref", "dependsOn"}), not pip-audit's list: say which it is.
+        raise reader.fail("", "this is a CycloneDX SBOM (written by pip-audit -f cyclonedx-json?), not pip-audit's "
+                              "JSON report; read it as a CycloneDX report, or have pip-audit write -f json")
     deps = reader.each(reader.need(doc, "dependencies", list), "dependencies")
     for i, fix in enumerate(reader.each(reader.opt(doc, "fixes", list, default=[]), "fixes")):
         _check_fix(reader, fix, f"fixes[{i}]")
