@@ -17,6 +17,7 @@ from gatekeeper.policy.layers import Layer
 from gatekeeper.policy.model import (
     Action,
     Budget,
+    Licenses,
     PolicyException,
     Requirement,
     Rule,
@@ -66,6 +67,7 @@ def selector(data: dict[str, Any] | None, path: Path, problems: Problems) -> Sel
         paths=tuple(_many(data.get("path"))),
         severities=tuple(Severity.parse(s) for s in _many(data.get("severity"))),
         fix=tuple(FixState(s) for s in _many(data.get("fix"))),
+        statuses=_lower(data.get("status")),
     )
 
 
@@ -93,11 +95,22 @@ def _check_approve_on(data: dict[str, Any], path: Path, problems: Problems) -> N
         )
 
 
+def _licenses(data: Any) -> Licenses | None:
+    """``licenses:`` (ids are normalised when a licence finding is decided: ``policy/licenses.py``)."""
+    if not isinstance(data, dict):
+        return None
+
+    def ids(key: str) -> tuple[str, ...] | None:
+        return tuple(str(v).strip() for v in data[key]) if isinstance(data.get(key), list) else None
+
+    return Licenses(allow=ids("allow"), deny=ids("deny"), unknown=data.get("unknown"))
+
+
 def _rule(data: dict[str, Any], path: Path, problems: Problems) -> Rule:
     thresholds = {k: data[k] for k in _THRESHOLD_KEYS if k in data}
     _check_approve_on(data, path, problems)
     if "action" in data:
-        for key in [*thresholds, *(k for k in ("budget",) if k in data)]:
+        for key in [*thresholds, *(k for k in ("budget", "licenses") if k in data)]:
             problems.add((*path, key), f"{key!r} cannot be combined with 'action' (action decides every selected finding)", key=True)
     if data.get("mode") == "warn" and "budget" in data:
         problems.add((*path, "budget"), "a rule in mode: warn only previews; roll a budget out with a generous max instead", key=True)
@@ -119,6 +132,7 @@ def _rule(data: dict[str, Any], path: Path, problems: Problems) -> Rule:
         warn_only=data.get("mode") == "warn",
         description=data.get("description", ""),
         enabled=data.get("enabled", True),
+        licenses=_licenses(data.get("licenses")),
     )
 
 
@@ -211,6 +225,8 @@ def _settings(data: dict[str, Any]) -> dict[str, Any]:
         settings["enforce"] = data["mode"] == "enforce"
     if "secrets" in data:
         settings["secrets"] = Action(data["secrets"])
+    if "licenses" in data:
+        settings["licenses"] = _licenses(data["licenses"])
     checks = data.get("reports", {})
     if "max_age" in checks:
         settings["max_report_age"] = parse_duration(checks["max_age"])

@@ -9,8 +9,11 @@ Precedence, for each finding (the first step that applies decides):
 4. the first enabled rule that selects it -> its ``action``, or its thresholds (each
    threshold it does not set falls back to the top-level one). Rules in ``mode: warn`` are
    previews: they are skipped, and when one would have failed a finding that the decision
-   below lets pass (or ignores), the finding warns instead;
-5. the top-level defaults: ``secrets`` for secrets, then ``ignore_unfixed``, then
+   below lets pass (or ignores), the finding warns instead.
+   A licence finding under a policy with ``licenses:`` (the rule's, each key falling back to
+   the top-level one) is decided by licence instead (``gatekeeper/policy/licenses.py``);
+5. the top-level defaults: ``secrets`` for secrets, ``licenses`` (when set) for licence
+   findings, then ``ignore_unfixed``, then
    ``fail_on`` / ``fail_on_cvss``, then ``approve_on``, then ``warn_on`` / ``warn_on_cvss``;
    else pass.
 
@@ -33,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from gatekeeper.model import Finding, FixState, Kind, Report, Severity
 from gatekeeper.policy.exceptions import ExceptionLedger
-from gatekeeper.policy.model import Action, Policy, Rule, SeverityOverride, Thresholds
+from gatekeeper.policy.model import Action, Licenses, Policy, Rule, SeverityOverride, Thresholds
 from gatekeeper.policy.categories import categories_of
 from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key, status_of
 
@@ -126,11 +129,23 @@ def _decide_by_thresholds(
     return decision(Outcome.PASS, f"severity {rated} < fail_on {fail_on.label}", "fail_on")
 
 
+def _by_licence(f: Finding, severity: Severity, licenses: Licenses, by: str | None) -> Decision:
+    """A licence finding (its rule id is the SPDX expression) decided by ``licenses:``."""
+    from gatekeeper.policy.licenses import decide_licence  # NOTE: only a licence policy needs the SPDX library
+
+    d = decide_licence(f.rule_id, licenses)
+    return Decision(d.outcome, d.reason, by or d.setting, severity)
+
+
 def _by_rule(f: Finding, severity: Severity, rated: str, rule: Rule, policy: Policy, memo: Memo | None = None) -> Decision:
     by = f"rule {rule.id} ({rule.origin})"
+    licenses = policy.licenses.refined_by(rule.licenses) if policy.licenses else rule.licenses
     if rule.action is not None:
         why = f": {rule.description}" if rule.description else ""
         d = Decision(_ACTION_OUTCOME[rule.action], f"rule {rule.id} says {rule.action.value}{why}", by, severity)
+    elif f.kind is Kind.LICENSE and licenses is not None:
+        d = _by_licence(f, severity, licenses, by)
+        d = replace(d, reason=f"{d.reason} (rule {rule.id})")
     else:
         d = _thresholds(f, severity, rated, rule.thresholds, policy, by, memo)
         d = replace(d, reason=f"{d.reason} (rule {rule.id})")
@@ -176,6 +191,8 @@ def _decide(
         if f.kind is Kind.SECRET:
             outcome = _ACTION_OUTCOME[policy.secrets]
             decided = Decision(outcome, f"a secret was found (secrets: {policy.secrets.value})", "secrets", severity), None
+        elif f.kind is Kind.LICENSE and policy.licenses is not None:
+            decided = _by_licence(f, severity, policy.licenses, None), None
         else:
             decided = _thresholds(f, severity, rated, _TOP_LEVEL, policy, None, memo), None
     if preview is not None and decided[0].outcome in (Outcome.PASS, Outcome.IGNORE):

@@ -4,6 +4,7 @@ A layer is one file's (or one overlay's) settings as typed objects. Refining a l
 another (``merge(base, top)``):
 
 - settings (``mode``, ``fail_on`` ...) and ``max_days`` entries in ``top`` replace ``base``'s;
+  ``licenses`` per key (``top``'s ``allow``, ``deny``, ``unknown`` replace ``base``'s);
 - ``rules``: ``top``'s come first (first match wins, so the refinement is tried first); a
   ``top`` rule with the id of a ``base`` rule replaces it (``enabled: false`` removes it);
 - ``severity_overrides`` and ``exceptions``: ``top``'s first, then ``base``'s (an exception
@@ -47,9 +48,12 @@ def merge(base: Layer, top: Layer) -> Layer:
     environments = dict(base.environments)
     for name, overlay in top.environments.items():
         environments[name] = merge(environments[name], overlay) if name in environments else overlay
+    settings = {**base.settings, **top.settings}
+    if base.settings.get("licenses") and top.settings.get("licenses"):
+        settings["licenses"] = base.settings["licenses"].refined_by(top.settings["licenses"])
     return Layer(
         source=top.source,
-        settings={**base.settings, **top.settings},
+        settings=settings,
         rules=top.rules + tuple(r for r in base.rules if r.id not in top_rules),
         overrides=top.overrides + base.overrides,
         exceptions=top.exceptions + tuple(x for x in base.exceptions if x.id not in top_exceptions),

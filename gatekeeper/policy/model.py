@@ -47,6 +47,31 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Licenses:
+    """``licenses:``: which licences a licence finding may have (SPDX ids, ``gatekeeper/policy/licenses.py``).
+
+    ``None`` is "not set here": a rule's or overlay's key falls back to the policy's.
+    """
+
+    allow: tuple[str, ...] | None = None
+    """When given, a licence not listed fails."""
+    deny: tuple[str, ...] | None = None
+    """A licence listed always fails."""
+    unknown: str | None = None
+    """``fail``, ``warn`` or ``pass``: no licence, ``NOASSERTION``, not an SPDX id, unparsable (default warn)."""
+
+    def refined_by(self, top: Licenses | None) -> Licenses:
+        """These settings with each key ``top`` sets replaced."""
+        if top is None:
+            return self
+        return Licenses(
+            allow=top.allow if top.allow is not None else self.allow,
+            deny=top.deny if top.deny is not None else self.deny,
+            unknown=top.unknown or self.unknown,
+        )
+
+
+@dataclass(frozen=True)
 class Budget:
     """At most ``max`` findings at or above ``severity`` may pass a rule; beyond that, all of them fail."""
 
@@ -78,6 +103,8 @@ class Rule:
     """Why the rule exists."""
     enabled: bool = True
     """``enabled: false`` switches off a rule of the same id from a base policy."""
+    licenses: Licenses | None = None
+    """Decide the licence findings it selects by these (each key unset falls back to the policy's)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +189,9 @@ class Policy:
     duplicate_reports: Action = Action.FAIL
     """``reports: {duplicates: ...}``: two reports of the same tool, target and scan kind,
     or one file given twice (a stale copy must not hide a fresh one)."""
+    licenses: Licenses | None = None
+    """``licenses:``: licence findings are decided by licence (allow, deny, unknown) instead of
+    severity; ``None`` (no section) decides them by severity, as any finding."""
     coverage_gaps: Action = Action.WARN
     """``reports: {gaps: ...}``: what a coverage gap does (a dependency pip-audit could not
     audit, a file Checkov could not parse, a scanner error recorded in the report)."""

@@ -124,6 +124,8 @@ class Selector:
     paths: tuple[str, ...] = ()
     severities: tuple[Severity, ...] = ()
     fix: tuple[FixState, ...] = ()
+    statuses: tuple[str, ...] = ()
+    """The tool's own status word, lower-case (Trivy ``fixed``/``affected``, TruffleHog ``verified``/``unverified``)."""
 
     def selects_everything(self) -> bool:
         """True when no key narrows the selection: each is absent, holds a pattern that matches
@@ -143,7 +145,7 @@ class Selector:
             return not values or set(values) >= {v for v in kind if v is not Severity.UNKNOWN}
 
         return (
-            not self.tools and not self.categories and not self.ecosystems
+            not self.tools and not self.categories and not self.ecosystems and not self.statuses
             and any_text(self.rules) and any_text(self.identifiers) and any_text(self.packages)
             and (self.version is None or self.version.text.strip() in ("", "*"))
             and any_path(self.paths)
@@ -166,6 +168,8 @@ class Selector:
         if self.severities and severity not in self.severities:
             return False
         if self.fix and f.fix not in self.fix:
+            return False
+        if self.statuses and (f.status or "").lower() not in self.statuses:
             return False
         if self.paths:
             if not f.location.path:
