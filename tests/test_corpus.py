@@ -66,6 +66,9 @@ REFUSED = {
     "osv-scanner/dd_no_findings_zero_bytes.json": r"the report is empty \(0 bytes of JSON\)",
     # npm's error object: the audit did not run (the registry had no audit endpoint).
     "npm-audit/npm6_dd_error_ENOAUDIT.json": r"error: npm audit failed \(ENOAUDIT\): Your configured registry",
+    # SPDX 3.0 JSON-LD, and SPDX JSON with the field names of before the 2.2 schema: not SPDX 2.2/2.3.
+    "spdx/dd_NEGATIVE_spdx_3_0_jsonld.json": r"an SPDX 3 JSON-LD document",
+    "spdx/guac_EDGE_legacy_field_names.json": r"legacy SPDX field names \(packageName",
 }
 
 EMPTY_WITH_FORMAT = {

@@ -59,6 +59,8 @@ REPORT_FORMATS: tuple[ReportFormat, ...] = (
         "npm-audit", "gatekeeper.adapters.npm_audit:NpmAuditAdapter", sniff.npm_audit,
         ("npm-audit", "npm_audit", "npmaudit"),
     ),
+    ReportFormat("cyclonedx", "gatekeeper.adapters.cyclonedx:CycloneDxAdapter", sniff.cyclonedx, ("cyclonedx", ".cdx")),
+    ReportFormat("spdx", "gatekeeper.adapters.spdx:SpdxAdapter", sniff.spdx, ("spdx",)),
 )
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in REPORT_FORMATS)

@@ -209,3 +209,17 @@ def npm_error(doc: dict[str, Any]) -> bool:
     """
     error = doc.get("error")
     return isinstance(error, dict) and "summary" in error and ("code" in error or "detail" in error)
+
+
+def cyclonedx(doc: Any) -> bool:
+    return isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX"
+
+
+def spdx(doc: Any) -> bool:
+    """SPDX 2.x JSON, and SPDX 3 JSON-LD, which the adapter recognises in order to refuse it by name."""
+    if not isinstance(doc, dict):
+        return False
+    version = doc.get("spdxVersion")
+    if isinstance(version, str):
+        return version.startswith("SPDX-")
+    return "spdx.org" in str(doc.get("@context", ""))
