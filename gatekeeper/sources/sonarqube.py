@@ -23,6 +23,8 @@ part of the findings would pass what it should fail. In particular:
 * Requests time out; 5xx, 429, connection errors and timeouts are retried with
   exponential backoff (``Retry-After`` honoured); 401, 403, 404 and 400 are not.
 * TLS certificates are verified (``REQUESTS_CA_BUNDLE`` or ``ca_bundle`` for a private CA).
+  A token sent over plain ``http://`` to a host other than loopback is allowed (internal
+  servers) but named in the verdict's notices (``cleartext_warning``).
 * The token (``SONAR_TOKEN``) is sent as the basic-auth user name with an empty password,
   which every SonarQube version and SonarCloud accept. No message or exception holds it:
   errors are raised outside ``except`` blocks, so no ``requests`` exception (whose request
@@ -33,10 +35,11 @@ part of the findings would pass what it should fail. In particular:
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -194,7 +197,34 @@ def load_sonarqube(settings: SonarQubeSettings, sleep: Callable[[float], None] =
             "api/hotspots/search": fetch_hotspots(client, {"projectKey": settings.project, **settings.selector()}),
         }
     adapter = SonarQubeAdapter()
-    return [adapter.parse(doc, settings.source(api)) for api, doc in documents.items()]
+    reports = [adapter.parse(doc, settings.source(api)) for api, doc in documents.items()]
+    warning = cleartext_warning(settings)
+    if warning:
+        reports[0] = replace(reports[0], warnings=(*reports[0].warnings, warning))
+    return reports
+
+
+def cleartext_warning(settings: SonarQubeSettings) -> str | None:
+    """The warning that the token went over plain HTTP to another machine, or ``None``.
+
+    NOTE: a warning, not a refusal: a SonarQube on an internal ``http://`` server is common
+    and the gate must still run there; but the token (basic auth, readable by anyone on the
+    path) never travels in clear without a word. It is a notice of the verdict, so every
+    output says it. Loopback (``localhost``, 127.0.0.0/8, ``::1``) never leaves the machine.
+    """
+    parts = urlsplit(settings.url.strip())
+    if parts.scheme != "http" or not (settings.token or parts.password):
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name
+    return (f"--sonar-url {_display(settings.url.strip())} is plain http: the token travels in clear "
+            "(anyone on the network path can read it); use https://")
 
 
 # ---------------------------------------------------------------- HTTP

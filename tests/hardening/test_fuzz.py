@@ -6,11 +6,19 @@ time (set ``GATEKEEPER_FUZZ_SCALE=20`` for a longer hunt on a workstation):
 - every adapter on arbitrary JSON whose keys are biased to that format's real keys;
 - every adapter on structure-aware mutations of the real reports (delete a key, change a
   type, null / "" / [] / {}, huge numbers, NaN, long or hostile strings, deep nesting);
+- every adapter, through the whole reading of a report file (``load_report``), on the
+  classes of issue 21: a key given twice (in the text: no dict holds it), ``NaN`` /
+  ``Infinity`` / ``1e999`` in the text, scores out of 0-10, arrays deleted or null, and
+  indexes or identifiers pointing elsewhere (SARIF ``ruleIndex`` against ``ruleId``,
+  ``artifactLocation.index``, any ``*Index``). A duplicate key and a non-finite number are
+  always refused; a report read never holds a score outside 0-10;
 - ``read_document`` on mutated bytes.
 
 The contract: ``parse_document`` returns a ``Report`` or raises an ``AdapterError`` whose
 message starts with the source; ``read_document`` returns a value or raises
-``SourceError``. Every crash found is kept under ``regressions/<format>/`` and replayed.
+``SourceError``. Every crash found is kept under ``regressions/<format>/`` and replayed
+(``*.json`` as a decoded document; ``*.text``, which a decoded document cannot hold, as a
+report file).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from hypothesis import strategies as st
 
 from gatekeeper.adapters import FORMATS, AdapterError, parse_document
 from gatekeeper.model import Report
-from gatekeeper.sources import SourceError, read_document
+from gatekeeper.sources import SourceError, load_report, read_document
 from tests.conftest import REPORTS, require_shared
 from tests.hardening import mutate
 
@@ -106,7 +114,8 @@ def test_adapter_on_mutated_real_reports(fmt: str) -> None:
     assert docs, f"no real {fmt} report to mutate"
     names = sorted(mutate.MUTATIONS)
 
-    @budget(500)
+    # NOTE: 350, was 500: the classes of issue 21 below take the difference (same CI time).
+    @budget(350)
     @given(st.data())
     def check(data: st.DataObject) -> None:
         name, doc = data.draw(st.sampled_from(docs), label="seed")
@@ -125,6 +134,114 @@ def test_every_format_has_real_seeds() -> None:
     assert all(mutate.seeds()[fmt] for fmt in FORMATS)
 
 
+# -- the classes of issue 21, through the whole reading of a report ------------------------
+
+_ORJSON_SIZE = 70_000
+"""Padding that takes a report past the size from which orjson decodes it (decode.py)."""
+
+
+def read_text(text: str, fmt: str, where: Path, stdin: bool, large: bool) -> Report | Exception:
+    """``text`` read as a report file (or standard input), as ``--format fmt`` and detected:
+    the ``Report`` or the refusal, which must be an ``AdapterError`` or ``SourceError``
+    naming the source."""
+    data = text.encode("utf-8", "surrogatepass") + (b" " * _ORJSON_SIZE if large else b"")
+    source = "<stdin>" if stdin else str(where)
+    if not stdin:
+        where.write_bytes(data)
+    outcome: Report | Exception | None = None
+    for forced in (fmt, None):
+        try:
+            got: Report | Exception = (
+                load_report("-", forced, stdin=io.BytesIO(data)) if stdin else load_report(source, forced)
+            )
+        except (AdapterError, SourceError) as e:
+            assert str(e).startswith(source + ": "), str(e)[:300]
+            got = e
+        else:
+            assert isinstance(got, Report) and got.source == source
+        if forced == fmt:
+            outcome = got
+    assert outcome is not None
+    return outcome
+
+
+def assert_scores_in_range(report: Report | Exception) -> None:
+    if isinstance(report, Report):
+        for finding in report.findings:
+            for cvss in finding.cvss:
+                assert cvss.score is None or 0.0 <= cvss.score <= 10.0, (finding.rule_id, cvss)
+
+
+CLASSES = ("duplicate-key", "non-finite-number", "out-of-range-score", "absent-array", "index-mismatch")
+
+
+@pytest.mark.parametrize("kind", CLASSES)
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_adapter_on_issue_21_classes(fmt: str, kind: str, tmp_path: Path) -> None:
+    docs = mutate.seeds()[fmt]
+    if not docs:
+        require_shared()
+    assert docs, f"no real {fmt} report to mutate"
+    where = tmp_path / "fuzz-report.json"
+    generic = sorted(mutate.MUTATIONS)
+
+    @budget(25)
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        _, doc = data.draw(st.sampled_from(docs), label="seed")
+        stdin = data.draw(st.booleans(), label="stdin")
+        large = data.draw(st.booleans(), label="large (orjson)")
+        if data.draw(st.booleans(), label="a generic mutation first"):
+            # KNOWN: a lone surrogate in a report orjson decodes is an internal error
+            # (regressions/hadolint/lone-surrogate-large.text, xfail until decode.py is fixed).
+            names = [n for n in generic if n != "lone-surrogate"] if large else generic
+            doc = mutate.apply(doc, data.draw(st.sampled_from(mutate.paths(doc)), label="path"),
+                               mutate.MUTATIONS[data.draw(st.sampled_from(names), label="mutation")])
+        if kind == "duplicate-key":
+            if not mutate.object_paths(doc):
+                return  # a generic mutation left no object (the document is a scalar)
+            at = data.draw(st.sampled_from(mutate.object_paths(doc)), label="object")
+            key = data.draw(st.sampled_from(sorted(mutate.value_at(doc, at))), label="key")
+            same = json.dumps(mutate.value_at(doc, at)[key], allow_nan=True)
+            again = data.draw(st.sampled_from([same, '"LOW"', '"CRITICAL"', "null", "0", "[]", "{}"]), label="value")
+            first = data.draw(st.booleans(), label="before the original")
+            text = mutate.render(doc, at, duplicate=(key, again, first))
+            outcome = read_text(text, fmt, where, stdin, large)
+            # Refused (a document also nested too deeply may be refused for that first).
+            assert not isinstance(outcome, Report), f"a key given twice was accepted: {key!r} at {at}"
+            return
+        if kind == "non-finite-number":
+            at = data.draw(st.sampled_from(mutate.number_paths(doc)), label="number")
+            token = data.draw(st.sampled_from(mutate.NON_FINITE), label="token")
+            outcome = read_text(mutate.render(doc, at, raw=token), fmt, where, stdin, large)
+            assert not isinstance(outcome, Report), f"{token} at {at} was accepted"
+            return
+        for _ in range(data.draw(st.integers(1, 2), label="mutations")):
+            if kind == "out-of-range-score":
+                at = data.draw(st.sampled_from(mutate.score_paths(doc)), label="score")
+                bad = mutate.OUT_OF_RANGE[data.draw(st.sampled_from(sorted(mutate.OUT_OF_RANGE)), label="to")]
+                doc = mutate.apply(doc, at, lambda v, bad=bad: bad)
+            elif kind == "absent-array":
+                at = data.draw(st.sampled_from(mutate.list_paths(doc)), label="array")
+                doc = mutate.apply(doc, at, mutate.ABSENT_ARRAY[data.draw(st.sampled_from(["delete", "null"]))])
+            else:
+                at = data.draw(st.sampled_from(mutate.index_paths(doc)), label="index or id")
+                if isinstance(mutate.value_at(doc, at), str):
+                    other = data.draw(st.sampled_from(mutate.identifiers(doc)), label="to id")
+                    doc = mutate.apply(doc, at, lambda v, other=other: other)
+                elif mutate._is_number(mutate.value_at(doc, at)):
+                    how = data.draw(st.sampled_from(mutate.INDEX_MOVES), label="move")
+                    doc = mutate.apply(doc, at, lambda v, how=how: mutate.moved_index(v, how))
+        outcome = read_text(mutate.render(doc, ()), fmt, where, stdin, large)
+        assert_scores_in_range(outcome)
+        if fmt == "sarif" and mutate.names_another_rule(doc):
+            assert not isinstance(outcome, Report), "a ruleIndex naming another rule than its ruleId was accepted"
+        if fmt == "sarif" and mutate.run_without_results(doc):
+            assert not isinstance(outcome, Report), "a SARIF run without results was accepted"
+
+    check()
+
+
 # -- regressions: every crash the fuzzer found, replayed -----------------------------------
 
 
@@ -138,6 +255,33 @@ def test_regression(path: Path) -> None:
     fmt = path.parent.name
     assert fmt in FORMATS, f"regressions/{fmt}: not a format name"
     assert_every_reading(json.loads(path.read_text(encoding="utf-8")), fmt)
+
+
+KNOWN_CRASHES = {
+    # NOTE: orjson decodes the escape "\ud800" (a lone surrogate) in a report of 64 KB or more,
+    # then refuse_duplicate_keys writes the document back with orjson.dumps, which raises
+    # TypeError: an internal error instead of a refusal (sources/decode.py, not ours to fix).
+    "hadolint/lone-surrogate-large.text": TypeError,
+}
+
+
+def _text_case(p: Path) -> Any:
+    name = f"{p.parent.name}/{p.name}"
+    crash = KNOWN_CRASHES.get(name)
+    marks = [pytest.mark.xfail(raises=crash, strict=True, reason="a known crash")] if crash else []
+    return pytest.param(p, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("path", [_text_case(p) for p in sorted(REGRESSIONS.glob("*/*.text"))])
+def test_regression_text(path: Path) -> None:
+    # Texts a decoded document cannot hold (a key twice, NaN): read as the report file they are.
+    fmt = path.parent.name
+    assert fmt in FORMATS, f"regressions/{fmt}: not a format name"
+    for forced in (fmt, None):
+        try:
+            load_report(str(path), forced)
+        except (AdapterError, SourceError) as e:
+            assert str(e).startswith(f"{path}: "), str(e)[:300]
 
 
 def test_regression_folders_are_format_names() -> None:
