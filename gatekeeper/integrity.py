@@ -12,8 +12,8 @@ fresh). These functions only *detect*; the policy decides what each problem does
   or mis-clocked time must not pass an age check;
 - ``undated``: the policy sets a maximum age but the format carries no time (gitleaks,
   hadolint, checkov, pip-audit, SonarQube, SARIF without invocation times);
-- ``duplicate``: two reports of the same tool, target and scan kind (categories), or one
-  file given twice.
+- ``duplicate``: two reports of the same tool, target and scan kind (categories), one
+  file given twice, or one scan handed over in two formats (JSON and SARIF).
 """
 
 from __future__ import annotations
@@ -119,7 +119,28 @@ def duplicate_reports(reports: Iterable[Report]) -> list[IntegrityProblem]:
             message = (f"{sources[0]}: {len(sources)} {key[1]} reports of the same target "
                        f"{key[2]!r} ({', '.join(sources)}); keep only the latest scan")
         problems.append(IntegrityProblem(ProblemKind.DUPLICATE, tuple(sources), message))
+    flagged = {frozenset(p.sources) for p in problems}
+    for i, a in enumerate(reports):
+        for b in reports[i + 1:]:
+            if frozenset((a.source, b.source)) not in flagged and _same_scan_two_formats(a, b):
+                problems.append(IntegrityProblem(
+                    ProblemKind.DUPLICATE, (a.source, b.source),
+                    f"{a.source}: the same {a.tool} scan as {b.source}, handed over in two formats "
+                    f"({a.format}, {b.format}) with the same findings; keep only one"))
     return problems
+
+
+def _same_scan_two_formats(a: Report, b: Report) -> bool:
+    """One scan written twice (``-f json`` and ``-f sarif``): the same tool, other formats,
+    as many findings, and most of them the same finding.
+
+    NOTE: not all: a format may lack a field the other's fingerprint uses (checkov's SARIF
+    has no secret hash, docs/reports.md), so a share of more than half decides.
+    """
+    if a.tool != b.tool or a.format == b.format or not a.findings or len(a.findings) != len(b.findings):
+        return False
+    shared = {f.fingerprint for f in a.findings} & {f.fingerprint for f in b.findings}
+    return 2 * len(shared) > len(a.findings)
 
 
 def _names_no_place(target: str) -> bool:

@@ -109,11 +109,21 @@ class Location:
             if self.start_line:
                 text += f":{self.start_line}"
             parts.append(text)
-        if self.target and self.target != self.path:
-            parts.append(self.target)
+        if self._target_adds():
+            parts.append(str(self.target))
         if self.resource:
             parts.append(f"[{self.resource}]")
         return " ".join(parts) or "-"
+
+    def _target_adds(self) -> bool:
+        """Whether the target tells more than the path: not ``.`` (the folder scanned), not
+        the path itself, not a folder the path lies under (``fixtures/targets/Dockerfile:9
+        fixtures/targets`` says the folder twice)."""
+        target = (self.target or "").rstrip("/")
+        if not target or target == ".":
+            return False
+        path = self.path or ""
+        return path != target and not path.startswith(target + "/")
 
 
 @fast_init

@@ -5,8 +5,10 @@ A flat list, ``[]`` when clean::
     [{"file": "Dockerfile", "line": 9, "column": 1, "level": "warning",
       "code": "DL3008", "message": "Pin versions in apt get install. ..."}]
 
-Mapping: every item is one ``Kind.LINT`` finding; ``DLxxxx`` codes are hadolint's own
-rules, ``SCxxxx`` are ShellCheck's (run on ``RUN`` lines), both linted the same way.
+Mapping: every item is one ``Kind.LINT`` finding, titled by its message's first line
+(``MAINTAINER is deprecated``: the code is the rule id, not part of the title, as in
+hadolint's SARIF); ``DLxxxx`` codes are hadolint's own rules, ``SCxxxx`` are ShellCheck's
+(run on ``RUN`` lines), both linted the same way.
 
 =========  ===============
 level      severity
@@ -81,7 +83,7 @@ def _read_item(reader: Reader, item: dict[str, Any], where: str) -> Finding:
         tool="hadolint",
         kind=Kind.LINT,
         rule_id=code,
-        title=_title(code, message),
+        title=title(message),
         message=message,
         severity=_LEVELS[level],
         tool_severity=level,
@@ -93,11 +95,13 @@ def _read_item(reader: Reader, item: dict[str, Any], where: str) -> Finding:
     )
 
 
-def _title(code: str, message: str) -> str:
+def title(message: str) -> str:
+    """A finding's title: the message's first line, shortened. The rule code is not repeated
+    (reporters show it beside the title); hadolint's SARIF results read the same way."""
     first = message.strip().splitlines()[0] if message.strip() else "(no message)"
     if len(first) > _TITLE_MAX:
         first = first[: _TITLE_MAX - 3] + "..."
-    return f"{code}: {first}"
+    return first
 
 
 def _links(reader: Reader, code: str) -> tuple[str, ...]:

@@ -34,6 +34,14 @@ run's tool, each finding carries its own run's tool):
   error: the scanner said its own results are incomplete. Error-level
   ``toolExecutionNotifications`` of a successful run are coverage gaps.
 - ``Report.generated_at``: the oldest ``endTimeUtc`` (else ``startTimeUtc``) of any run.
+- the same scan as the tool's JSON (trivy, checkov, hadolint, gitleaks drivers): the
+  fingerprint is composed as the tool's JSON adapter composes it, from the same fields;
+  checkov's ``level`` (error for a failed check, warning for a skipped one) is not a rating:
+  UNKNOWN, as its JSON's null severity; checkov's resource comes from the rule's
+  ``help`` (``Resource: NAME``, written on a check's first result), a result of the same
+  region, or the snippet; Trivy's ``startLine 1``/``endLine 1`` outside secrets is its
+  "no line"; hadolint titles are the message, gitleaks titles name the file, as in their
+  JSON. What a SARIF log lacks is listed in docs/reports.md.
 - fail closed: a run without ``results`` (not computed, SARIF 3.14.23) is an error, a log
   with no runs a coverage gap; a ``ruleIndex`` that is another rule than the ``ruleId`` and a
   ``security-severity`` outside 0-10 (``NaN`` too) are errors.
@@ -43,10 +51,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from gatekeeper.adapters.hadolint import title as hadolint_title
 from gatekeeper.adapters.interface import REDACTED, Adapter, Reader
 from gatekeeper.model import (
     Finding,
@@ -179,6 +189,7 @@ class _Run:
         r.opt(self.driver, "globalMessageStrings", dict, f"{where}.tool.driver")
         self.logical = r.each(r.opt(run, "logicalLocations", list, where, []),
                               f"{where}.logicalLocations")
+        self.checkov_resources: dict[int, str] = {}
 
     def _rules(self, component: dict[str, Any], i: int) -> list[dict[str, Any]]:
         at = f"{self.where}.tool.driver" if i == 0 else f"{self.where}.tool.extensions[{i - 1}]"
@@ -207,6 +218,8 @@ class _Run:
             raise self.r.fail(f"{where}.results", f"missing: the run ({self.tool}) did not compute its "
                               "results (SARIF 2.1.0: absent results are not available, not none); refused")
         results = self.r.each(self.run["results"], f"{where}.results")
+        if self.tool == "checkov":
+            self.checkov_resources = _checkov_resources(self, results)
         out = [f for i, res in enumerate(results)
                if (f := _Result(self, res, f"{where}.results[{i}]").finding()) is not None]
         return out, self.tool, self.version
@@ -297,6 +310,61 @@ class _Run:
         return _path(uri)
 
 
+_TF_RESOURCE = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
+_DOCKERFILE_RESOURCE = re.compile(r"^(/.+)\.[A-Z]*$")  # "/Dockerfile.ADD", "/Dockerfile."
+
+
+def _checkov_resources(run: _Run, results: list[dict[str, Any]]) -> dict[int, str]:
+    """Each checkov result's resource (``aws_s3_bucket.b``), which its JSON fingerprints.
+
+    NOTE: checkov 3 writes one rule per check, on the check's first result, with
+    ``help.text`` ending ``Resource: NAME``; later results of the same check name no
+    resource. Those take it from a result of the same file and region whose resource is
+    known, else from the snippet (a Terraform block's header, a Dockerfile instruction).
+    A secret's resource is a hash of the secret value: not recoverable from the masked
+    snippet, so that fingerprint differs from the JSON's (docs/reports.md).
+    """
+    found: dict[int, str] = {}
+    by_region: dict[tuple[Any, ...], str] = {}
+    seen: set[str] = set()
+    rest: list[tuple[dict[str, Any], tuple[Any, ...], str]] = []
+    for res in results:
+        rule_id = res.get("ruleId")
+        phys = ((res.get("locations") or [{}])[0] or {}).get("physicalLocation") or {}
+        region = phys.get("region") or {}
+        uri = (phys.get("artifactLocation") or {}).get("uri")
+        key = (uri, region.get("startLine"), region.get("endLine"))
+        snippet = _text(region.get("snippet"))
+        if isinstance(rule_id, str) and rule_id not in seen:
+            seen.add(rule_id)
+            help_text = _text((run.by_id.get(rule_id) or {}).get("help"))
+            named = re.search(r"^Resource: (.+)$", help_text, re.M)
+            if named:
+                found[id(res)] = by_region[key] = named.group(1).strip()
+                continue
+        rest.append((res, key, snippet))
+    for res, key, snippet in rest:
+        resource = by_region.get(key) or _checkov_snippet_resource(snippet, key[0], by_region)
+        if resource:
+            found[id(res)] = resource
+    return found
+
+
+def _checkov_snippet_resource(snippet: str, uri: Any, by_region: dict[tuple[Any, ...], str]) -> str | None:
+    first = snippet.strip().splitlines()[0] if snippet.strip() else ""
+    block = _TF_RESOURCE.match(first)
+    if block:
+        return ".".join(block.groups())  # NOTE: checked on real pairs for root-module resources only
+    # Dockerfile checks name "<file as checkov saw it>.<INSTRUCTION>": the file part from
+    # another result of the same file, the instruction from the snippet.
+    prefixes = {m.group(1) for (u, *_), name in by_region.items()
+                if u == uri and (m := _DOCKERFILE_RESOURCE.match(name))}
+    word = first.split(maxsplit=1)[0] if first else ""
+    if len(prefixes) == 1 and word.isalpha() and word.isupper():
+        return f"{prefixes.pop()}.{word}"
+    return None
+
+
 def _shown(text: str) -> str:
     """Report text in a message: escaped, at most 60 characters."""
     return repr(text[:60] + "..." if len(text) > 60 else text)
@@ -361,13 +429,27 @@ class _Result:
         if kind is Kind.SECRET:
             message = _scrub(message)
         location = self._location()
-        fps = self._fingerprints()
-        stable = fps or [location.start_line, location.resource, message]
+        title = _unescape(self._title(rule, message, rule_id), self.run.tool)
+        tool = self.run.tool
+        if tool == "checkov":
+            location = replace(location, resource=self.run.checkov_resources.get(id(self.res)))
+            if "security-severity" not in props and "security-severity" not in rule_props:
+                # NOTE: checkov writes level "error" for every failed check and "warning" for
+                # every skipped one: a result state, not a rating (its JSON says null).
+                severity, tool_severity = Severity.UNKNOWN, None
+        elif tool == "trivy" and kind is not Kind.SECRET and location.start_line == location.end_line == 1:
+            # NOTE: Trivy's SARIF writer puts startLine 1 where its JSON has no line (a
+            # check of the whole file: no USER, no HEALTHCHECK); secrets always have one.
+            location = replace(location, start_line=None, end_line=None)
+        elif tool == "hadolint":
+            title = hadolint_title(message)  # NOTE: hadolint's SARIF has no rules: the message
+        elif tool == "gitleaks" and location.path:
+            title = f"{title} secret in {location.path}"  # as gitleaks JSON's title
         return r.finding(
-            tool=self.run.tool,
+            tool=tool,
             kind=kind,
             rule_id=rule_id,
-            title=_unescape(self._title(rule, message, rule_id), self.run.tool),
+            title=title,
             message=message,
             severity=severity,
             tool_severity=tool_severity,
@@ -376,9 +458,43 @@ class _Result:
             identifiers=_identifiers(rule_id, rule, props),
             links=dedupe([(rule or {}).get("helpUri")]),
             suppression=self._suppression(),
-            fingerprint=fingerprint(self.run.tool, rule_id, location.path, *stable),
+            fingerprint=self._fingerprint(rule_id, kind, location, message),
             raw=_redacted(res, secret=kind is Kind.SECRET),
         )
+
+    def _fingerprint(self, rule_id: str, kind: Kind, location: Location, message: str) -> str:
+        """The finding's identity: for trivy, checkov, hadolint and gitleaks, as the tool's JSON
+        adapter composes it from the same fields, so a baseline made from one format applies
+        to the other (docs/reports.md says which fields a SARIF log lacks)."""
+        tool, line = self.run.tool, location.start_line
+        if tool == "hadolint":
+            return fingerprint(tool, rule_id, location.path, line)
+        if tool == "checkov" and kind is not Kind.VULNERABILITY:
+            return fingerprint(tool, rule_id, location.path, location.resource, None, None)
+        if tool == "gitleaks":
+            bag = self.res.get("partialFingerprints")
+            commit = bag.get("commitSha") if isinstance(bag, dict) else None
+            own = f"{location.path}:{rule_id}:{'' if line is None else line}"
+            return fingerprint(tool, f"{commit}:{own}" if isinstance(commit, str) and commit else own)
+        if tool == "trivy" and kind in (Kind.MISCONFIGURATION, Kind.SECRET):
+            # Trivy's JSON names the result's Target (relative to the scanned folder): the
+            # message's "Artifact:" line and the URI under ROOTPATH. CauseMetadata.Resource is
+            # not in the SARIF log.
+            scope = "\x1f".join(["", "", self._trivy_target()])
+            parts = (None, line) if kind is Kind.MISCONFIGURATION else (line,)
+            return fingerprint(tool, kind.value, rule_id, scope, *parts)
+        stable = self._fingerprints() or [line, location.resource, message]
+        return fingerprint(tool, rule_id, location.path, *stable)
+
+    def _trivy_target(self) -> str:
+        text = _text(self.res.get("message"))
+        found = re.search(r"^Artifact: (.*)$", text, re.M)
+        if found:
+            return found.group(1).strip()
+        locations = self.res.get("locations") or [{}]
+        art = ((locations[0] or {}).get("physicalLocation") or {}).get("artifactLocation") or {}
+        uri = art.get("uri")
+        return _path(uri) if isinstance(uri, str) else ""
 
     def _kind(self, rule_id: str, rule_props: dict[str, Any]) -> Kind:
         if self.run.tool == "checkov" and rule_id.startswith("CKV_SECRET_"):
