@@ -193,6 +193,13 @@ def _decide(
             decided = Decision(outcome, f"a secret was found (secrets: {policy.secrets.value})", "secrets", severity), None
         elif f.kind is Kind.LICENSE and policy.licenses is not None:
             decided = _by_licence(f, severity, policy.licenses, None), None
+        elif f.kind is Kind.LICENSE and f.severity is Severity.UNKNOWN and override is None:
+            # NOTE: an SBOM names each component's licence without rating it. Rated as
+            # unknown_severity (high), every component of every SBOM would fail a gate that has
+            # no licence policy; a licence is judged by `licenses:` or not at all. Trivy's
+            # licence findings carry Trivy's own rating and stay decided by severity.
+            why = "a licence the scanner did not rate, and the policy has no licences: section to judge it"
+            decided = Decision(Outcome.PASS, why, "licenses", f.severity), None
         else:
             decided = _thresholds(f, severity, rated, _TOP_LEVEL, policy, None, memo), None
     if preview is not None and decided[0].outcome in (Outcome.PASS, Outcome.IGNORE):

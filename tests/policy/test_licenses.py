@@ -124,6 +124,33 @@ def test_without_a_licence_section_licence_findings_are_decided_by_severity(tmp_
         assert all(e.decision.reason.startswith("severity ") for e in v.results)
 
 
+def test_without_a_licence_section_an_unrated_licence_passes(tmp_path: Path) -> None:
+    # An SBOM names licences without rating them: rated as unknown_severity (high) every
+    # component of every SBOM would fail a gate with no licence policy.
+    unrated = licence("GPL-3.0-only", severity=Severity.UNKNOWN)
+    for policy in (Policy(), policy_from(tmp_path, "version: 1\n")):
+        (e,) = decide(policy, unrated).results
+        assert (e.decision.outcome, e.decision.decided_by) == (Outcome.PASS, "licenses")
+        assert "no licences: section" in e.decision.reason
+    # A licence policy judges it; a severity override still rates it.
+    (e,) = decide(policy_from(tmp_path, "version: 1\nlicenses: {deny: [GPL-3.0-only]}\n"), unrated).results
+    assert e.decision.outcome is Outcome.FAIL
+    rerated = policy_from(tmp_path, "version: 1\nseverity_overrides:\n  - match: {kind: license}\n    severity: critical\n")
+    (e,) = decide(rerated, unrated).results
+    assert e.decision.outcome is Outcome.FAIL
+
+
+def test_an_sbom_without_a_licence_policy_passes_and_with_one_is_judged(tmp_path: Path) -> None:
+    sbom = Path(__file__).parents[2] / "fixtures" / "sboms" / "syft-dist-info.spdx.json"
+    done = subprocess.run([sys.executable, "-m", "gatekeeper", "check", "--no-color", str(sbom)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    strict = tmp_path / "licences.yaml"
+    strict.write_text("version: 1\nlicenses: {allow: [Apache-2.0]}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "gatekeeper", "check", "--no-color", "--policy", str(strict), str(sbom)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "licenses.allow" in done.stdout + done.stderr
+
+
 def test_the_licence_section_does_not_touch_other_findings(tmp_path: Path) -> None:
     v = decide(policy_from(tmp_path, POLICY), finding(severity=Severity.CRITICAL), finding(kind=Kind.SECRET, rule_id="aws"))
     assert [e.decision.decided_by for e in v.results] == ["fail_on", "secrets"]
