@@ -212,8 +212,11 @@ def _finding(
         identifiers=dedupe([*ids, r.opt(c, "bc_check_id", str, where)]),
         links=dedupe([guideline]),
         suppression=suppression,
-        fingerprint=fingerprint(TOOL, check_id, path, resource,
-                                package and package.name, package and package.version),
+        # NOTE: a secret's resource is checkov's hash of the secret value, which its SARIF
+        # masks: a secret is identified by check, file and line, so a baseline made from
+        # either format applies to the other (tests/adapters/test_json_sarif_pairs.py).
+        fingerprint=fingerprint(TOOL, check_id, path, None, None, None, start) if secret else
+        fingerprint(TOOL, check_id, path, resource, package and package.name, package and package.version),
         raw=_redacted(c) if secret else c,
     )
 

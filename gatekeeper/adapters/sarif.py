@@ -469,6 +469,8 @@ class _Result:
         tool, line = self.run.tool, location.start_line
         if tool == "hadolint":
             return fingerprint(tool, rule_id, location.path, line)
+        if tool == "checkov" and kind is Kind.SECRET:
+            return fingerprint(tool, rule_id, location.path, None, None, None, line)
         if tool == "checkov" and kind is not Kind.VULNERABILITY:
             return fingerprint(tool, rule_id, location.path, location.resource, None, None)
         if tool == "gitleaks":
