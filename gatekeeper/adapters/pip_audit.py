@@ -85,7 +85,8 @@ def _dependencies(reader: Reader, doc: Any) -> list[dict[str, Any]]:
         # NOTE: `pip-audit -f cyclonedx-json` writes an SBOM whose `dependencies` is the
         # dependency graph ({"ref", "dependsOn"}), not pip-audit's list: say which it is.
         raise reader.fail("", "this is a CycloneDX SBOM (written by pip-audit -f cyclonedx-json?), not pip-audit's "
-                              "JSON report; read it as a CycloneDX report, or have pip-audit write -f json")
+                              "JSON report; read it as a CycloneDX report (--format cyclonedx, or no --format: it is "
+                              "recognised), or have pip-audit write -f json")
     deps = reader.each(reader.need(doc, "dependencies", list), "dependencies")
     for i, fix in enumerate(reader.each(reader.opt(doc, "fixes", list, default=[]), "fixes")):
         _check_fix(reader, fix, f"fixes[{i}]")
