@@ -53,11 +53,9 @@ REFUSED = {
     "sonarqube/defectdojo-findings_over_api.zip": r"a ZIP archive, not a JSON report",
     # SonarQube's own scanner refuses it: an issue without severity.
     "sonarqube/sonarqube-generic-issue-import-missing_severity.json": r"issues\[1\]\.severity: missing",
-    # TruffleHog is not a tool gatekeeper reads: JSON Lines, or an unknown shape.
-    "trufflehog/defectdojo-trufflehog-v2_many_vulns.json": r"more than one JSON document",
-    "trufflehog/defectdojo-trufflehog-v3_git.json": r"more than one JSON document",
-    "trufflehog/defectdojo-trufflehog-v3_github.json": r"more than one JSON document",
-    "trufflehog/defectdojo-trufflehog3-many_vulns_current.json": r"not a report format",
+    # TruffleHog v2 and trufflehog3 (another tool): gatekeeper reads TruffleHog v3 only.
+    "trufflehog/defectdojo-trufflehog-v2_many_vulns.json": r"\$\[0\]: TruffleHog v2 output \(reason, stringsFound\)",
+    "trufflehog/defectdojo-trufflehog3-many_vulns_current.json": r"\$\[0\]: trufflehog3 output \(rule, secret\), another tool",
     # grype's and OSV-Scanner's log lines redirected into the report: not JSON as a whole.
     # NOTE: the decoder's message; it does not yet say "grype output mixed with log lines".
     "grype/msn_weather_grype_stderr_mixed.json": r"invalid JSON at line 1 column 3: Expecting ',' delimiter",

@@ -61,6 +61,7 @@ REPORT_FORMATS: tuple[ReportFormat, ...] = (
     ),
     ReportFormat("cyclonedx", "gatekeeper.adapters.cyclonedx:CycloneDxAdapter", sniff.cyclonedx, ("cyclonedx", ".cdx")),
     ReportFormat("spdx", "gatekeeper.adapters.spdx:SpdxAdapter", sniff.spdx, ("spdx",)),
+    ReportFormat("trufflehog", "gatekeeper.adapters.trufflehog:TruffleHogAdapter", sniff.trufflehog, ("trufflehog",)),
 )
 
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in REPORT_FORMATS)

@@ -223,3 +223,26 @@ def spdx(doc: Any) -> bool:
     if isinstance(version, str):
         return version.startswith("SPDX-")
     return "spdx.org" in str(doc.get("@context", ""))
+
+
+def trufflehog(doc: Any) -> bool:
+    """TruffleHog v3 JSON Lines (decoded to a list of objects; one object when it found one
+    secret), and TruffleHog v2's and trufflehog3's shapes, which the adapter refuses by name."""
+    first = doc if isinstance(doc, dict) else first_object(doc)
+    if first is None:
+        return False
+    return trufflehog_v3(first) or trufflehog_v2(first) or trufflehog3(first)
+
+
+def trufflehog_v3(item: dict[str, Any]) -> bool:
+    return ("DetectorName" in item or "DetectorType" in item) and isinstance(item.get("SourceMetadata"), dict)
+
+
+def trufflehog_v2(item: dict[str, Any]) -> bool:
+    return "stringsFound" in item and "reason" in item
+
+
+def trufflehog3(item: dict[str, Any]) -> bool:
+    """trufflehog3 (feeltheajf/trufflehog3, another tool): ``{"rule": {"id", "message", "severity"}, "path", "secret", ...}``."""
+    rule = item.get("rule")
+    return isinstance(rule, dict) and "id" in rule and "secret" in item and "path" in item

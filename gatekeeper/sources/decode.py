@@ -1,7 +1,7 @@
 """Report bytes to JSON, strictly, in one place: files, standard input, containers, HTTP answers.
 
 A report that does not decode is refused with where and why (``JsonDecodeError``): invalid
-UTF-8, JSON cut short, JSON Lines, nesting beyond the parser, ``NaN``/``Infinity`` (not JSON
+UTF-8, JSON cut short, JSON Lines (unless the caller reads them: ``json_lines``), nesting beyond the parser, ``NaN``/``Infinity`` (not JSON
 numbers), a number beyond a double's range, and an object with the same key twice (the last
 value would win silently: ``"Severity":"CRITICAL","Severity":"LOW"``). The message is worded for a
 report file (``x.json: invalid JSON at line 1 column 9: ...``); a caller that words its
@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["JsonDecodeError", "SourceError", "colons", "decode_json", "refuse_duplicate_keys"]
+__all__ = ["JsonDecodeError", "JsonLines", "SourceError", "colons", "decode_json", "refuse_duplicate_keys"]
 
 _ORJSON_FROM = 64 * 1024
 """Reports smaller than this are decoded by the standard library: as fast at that size,
@@ -46,6 +46,14 @@ class JsonDecodeError(SourceError):
         """The JSON parser's own words (``truncated``, ``invalid``): ``Expecting value``."""
 
 
+class JsonLines(list):  # type: ignore[type-arg]
+    """The objects of a JSON Lines text (one JSON object on each line), in order.
+
+    A list that remembers it was JSON Lines: only a format whose reports are JSON Lines
+    (TruffleHog's) reads it (``sources.files``); any other format prints one document.
+    """
+
+
 def orjson_for(data: bytes) -> Any:
     """orjson, for a report large enough to gain from it; ``None``: the standard library."""
     if len(data) < _ORJSON_FROM:
@@ -57,7 +65,7 @@ def orjson_for(data: bytes) -> Any:
     return orjson
 
 
-def decode_json(data: bytes, source: str, fast: bool = False, check_keys: bool = True) -> Any:
+def decode_json(data: bytes, source: str, fast: bool = False, check_keys: bool = True, json_lines: bool = False) -> Any:
     """The one JSON document in ``data``; raises ``JsonDecodeError`` naming ``source``.
 
     With ``fast``, a large report is decoded by orjson when it can. NOTE: orjson decodes a
@@ -70,6 +78,9 @@ def decode_json(data: bytes, source: str, fast: bool = False, check_keys: bool =
     Duplicate keys are refused on both paths: ``json`` checks each object as it is made;
     orjson's document is checked by ``refuse_duplicate_keys``. ``check_keys=False``: the caller
     checks orjson's document itself, after freeing ``data`` (``sources.files``: peak memory).
+
+    With ``json_lines``, a text of one JSON object on each line (blank lines allowed) is a
+    ``JsonLines`` list of them, each line decoded as strictly as a document (``_json_lines``).
     """
     orjson = orjson_for(data) if fast else None
     if orjson is not None and not data.startswith(b"\xef\xbb\xbf"):
@@ -95,6 +106,11 @@ def decode_json(data: bytes, source: str, fast: bool = False, check_keys: bool =
         # NOTE: a cut inside a string is reported at the string's start, not at the end.
         if e.pos >= len(text.rstrip()) or e.msg == "Unterminated string starting at":
             kind, where = "truncated", "truncated: the JSON ends early"
+        elif e.msg == "Extra data" and json_lines:
+            lines = _json_lines(text, source)
+            if lines is not None:
+                return lines
+            where = "more than one JSON document, and not JSON Lines (one JSON object on each line)"
         elif e.msg == "Extra data":
             # NOTE: trufflehog and others print JSON Lines (one document per line).
             where = "more than one JSON document (JSON Lines is not a format gatekeeper reads)"
@@ -106,6 +122,48 @@ def decode_json(data: bytes, source: str, fast: bool = False, check_keys: bool =
         ) from None
     except RecursionError:
         raise JsonDecodeError(source, "JSON nested too deeply", "depth") from None
+
+
+def _json_lines(text: str, source: str) -> JsonLines | None:
+    """The objects of ``text`` read as JSON Lines; ``None`` when its first line is not one
+    whole JSON object by itself (then it is not JSON Lines: two documents on a line,
+    pretty-printed documents one after another).
+
+    NOTE: TruffleHog v3 prints one JSON object per line (``--json``). Each line is decoded
+    with the document's strictness (keys given twice, NaN); a line that is not an object is
+    refused, and a last line cut short is refused as truncated, as a cut document is.
+    Only a newline ends a line (JSON escapes it inside strings); ``\r`` of CRLF is JSON
+    whitespace.
+    """
+    lines = [(n, line) for n, line in enumerate(text.split("\n"), 1) if line and not line.isspace()]
+    last = lines[-1][0]
+    items = JsonLines()
+    for n, line in lines:
+        try:
+            value = json.loads(line, object_pairs_hook=_unique_keys, parse_constant=_no_constant, parse_float=_finite)
+        except _NotJson as e:
+            raise JsonDecodeError(source, f"{e.reason}, on line {n}; refused", e.kind, line=n, detail=e.reason) from None
+        except json.JSONDecodeError as e:
+            if not items:
+                return None
+            kind, where = "invalid", e.msg
+            if n == last and (e.pos >= len(line.rstrip()) or e.msg == "Unterminated string starting at"):
+                kind, where = "truncated", "truncated: the last JSON Lines object ends early"
+            raise JsonDecodeError(
+                source, f"invalid JSON at line {n} column {e.colno}: {where}", kind,
+                line=n, column=e.colno, detail=e.msg,
+            ) from None
+        except RecursionError:
+            raise JsonDecodeError(source, "JSON nested too deeply", "depth") from None
+        if type(value) is not dict:
+            if not items:
+                return None
+            raise JsonDecodeError(
+                source, f"invalid JSON Lines at line {n}: not a JSON object (each line must hold one)", "invalid",
+                line=n, column=1, detail="not a JSON object",
+            )
+        items.append(value)
+    return items
 
 
 class _NotJson(ValueError):

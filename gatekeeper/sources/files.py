@@ -19,15 +19,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from gatekeeper.adapters import MAX_DEPTH, AdapterError, depth_error, parse_document
+from gatekeeper.adapters import MAX_DEPTH, AdapterError, adapter_for, depth_error, detect, parse_document
 from gatekeeper.model import Finding, RawRef, Report
-from gatekeeper.sources.decode import SourceError, colons, decode_json, orjson_for, refuse_duplicate_keys
+from gatekeeper.sources.decode import JsonLines, SourceError, colons, decode_json, orjson_for, refuse_duplicate_keys
 
 Builder = Callable[..., Finding]
 """What makes one finding from ``Finding``'s keyword arguments (``adapters.Reader.finding``)."""
 
 STDIN = "-"
-REPORT_SUFFIXES = (".json", ".sarif")
+REPORT_SUFFIXES = (".json", ".jsonl", ".sarif")
 MAX_BYTES_VARIABLE = "GATEKEEPER_MAX_REPORT_BYTES"
 DEFAULT_MAX_BYTES = 1 << 30
 """1 GiB: far above any real report, low enough that a runaway file fails fast."""
@@ -54,7 +54,7 @@ _BRACKETS = bytes.maketrans(b"{}", b"[]")
 def expand_paths(args: Iterable[str]) -> Iterator[str]:
     """Arguments to report paths: a directory stands for every report file in it.
 
-    A directory is walked recursively in sorted order; only ``*.json`` and ``*.sarif``
+    A directory is walked recursively in sorted order; only ``*.json``, ``*.jsonl`` and ``*.sarif``
     files are taken, hidden files and folders are not. A directory with no report is an
     error: a gate over nothing must not pass. Symbolic links are followed (``_walk``).
     """
@@ -67,7 +67,7 @@ def expand_paths(args: Iterable[str]) -> Iterator[str]:
             found: list[str] = []
             _walk(path, {_key(os.stat(path))}, set(), found)
             if not found:
-                raise SourceError(f"{arg}: directory holds no report (*.json or *.sarif)")
+                raise SourceError(f"{arg}: directory holds no report (*.json, *.jsonl or *.sarif)")
             yield from found
         else:
             yield arg
@@ -233,9 +233,9 @@ def _rest(source: str, head: bytes, stream: Any, limit: int) -> bytes:
 
 
 def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
-    """Read and decode one JSON document; ``name`` is a path or ``-``."""
+    """Read and decode one JSON document (or JSON Lines: ``decode.JsonLines``); ``name`` is a path or ``-``."""
     data = _read_checked(name, stdin)
-    return decode_json(data, "<stdin>" if name == STDIN else name, fast=not _holds_big_integer(data))
+    return decode_json(data, "<stdin>" if name == STDIN else name, fast=not _holds_big_integer(data), json_lines=True)
 
 
 def _holds_big_integer(data: bytes) -> bool:
@@ -421,10 +421,13 @@ def _load_report(
     source = "<stdin>" if name == STDIN else name
     data = _read_checked(name, stdin)
     sha256 = hashlib.sha256(data).hexdigest() if digest else None
-    doc = decode_json(data, source, fast=True, check_keys=False)
+    doc = decode_json(data, source, fast=True, check_keys=False, json_lines=True)
     if nested_deeper_than(data):
         raise depth_error(source)
-    fast = orjson_for(data) is not None
+    if type(doc) is JsonLines:
+        fmt = _json_lines_format(doc, source, fmt)
+    # NOTE: JSON Lines are decoded by json, which refused keys given twice already.
+    fast = orjson_for(data) is not None and type(doc) is not JsonLines
     raw_colons = colons(data) if fast else 0
     # NOTE: orjson reads an integer beyond 64 bits as a float, which only an adapter
     # that wants an integer there notices (and refuses): then the standard library,
@@ -452,6 +455,22 @@ def _load_report(
         raise SourceError(f"{source}: changed while it was being read")
     build = None if builder is None else builder()
     return _digested(parse_document(decode_json(data, source), source, fmt, depth_checked=True, build=build), sha256)
+
+
+def _json_lines_format(doc: JsonLines, source: str, fmt: str | None) -> str:
+    """The format of a JSON Lines report: ``fmt`` or the detected one, if its adapter reads
+    JSON Lines (``json_lines``, TruffleHog's); refused otherwise.
+
+    NOTE: the tools of every other format print one document; their items one per line
+    are not a report they wrote (cut from one, or several joined), so they are not read.
+    """
+    name = fmt or detect(doc, source)
+    if not getattr(adapter_for(name), "json_lines", False):
+        raise SourceError(
+            f"{source}: JSON Lines (one JSON object on each line), which {name} does not print; "
+            "only TruffleHog's JSON Lines are read"
+        )
+    return name
 
 
 def _digested(report: Report, sha256: str | None) -> Report:
