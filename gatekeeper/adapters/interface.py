@@ -40,6 +40,9 @@ class Adapter(abc.ABC):
 
     name: ClassVar[str]
     """Format name, as given to ``--format``."""
+    json_lines: ClassVar[bool] = False
+    """Reads JSON Lines (one object a line, TruffleHog's): the file source hands such a
+    text only to an adapter that says so, and refuses it for every other format."""
 
     @classmethod
     def sniff(cls, doc: Any) -> bool:

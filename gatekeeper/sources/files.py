@@ -465,7 +465,7 @@ def _json_lines_format(doc: JsonLines, source: str, fmt: str | None) -> str:
     are not a report they wrote (cut from one, or several joined), so they are not read.
     """
     name = fmt or detect(doc, source)
-    if not getattr(adapter_for(name), "json_lines", False):
+    if not adapter_for(name).json_lines:
         raise SourceError(
             f"{source}: JSON Lines (one JSON object on each line), which {name} does not print; "
             "only TruffleHog's JSON Lines are read"
