@@ -40,8 +40,9 @@ class GateRequest(NamedTuple):
 
     reports: tuple[str, ...] = ()
     """Report files, directories (every report in them) and ``-`` (standard input)."""
-    format: str | None = None
-    """Read every report as this format instead of recognising it (``--format``)."""
+    format: str | Mapping[str, str] | None = None
+    """Read every report as this format instead of recognising it (``--format``), or a report
+    path (normalised) -> its format, where ``""`` stands for every other report."""
     sonar: Any = None
     """A SonarQube project to read too (``sources.sonarqube.SonarSettings``), or ``None``."""
     policy_path: str | None = None
@@ -128,7 +129,7 @@ def run_gate(request: GateRequest) -> Verdict:
     return decide(prepared, load(request))
 
 
-def load_reports(reports: Sequence[str], fmt: str | None, digest: bool = False) -> list[Report]:
+def load_reports(reports: Sequence[str], fmt: str | Mapping[str, str] | None, digest: bool = False) -> list[Report]:
     """Every report named (directories expanded), or a ``GateError`` listing each one that failed."""
     from gatekeeper.adapters import AdapterError
     from gatekeeper.sources import SourceError, expand_paths, load_report
@@ -146,7 +147,8 @@ def load_reports(reports: Sequence[str], fmt: str | None, digest: bool = False) 
     errors: dict[int, str] = {}
     for n, i in enumerate(order):
         try:
-            loaded[i] = load_report(names[i], fmt, keep_raw=n == len(order) - 1, digest=digest)
+            chosen = fmt if fmt is None or isinstance(fmt, str) else fmt.get(os.path.normpath(names[i]), fmt.get(""))
+            loaded[i] = load_report(names[i], chosen, keep_raw=n == len(order) - 1, digest=digest)
         except (SourceError, AdapterError) as e:
             errors[i] = str(e)
     if errors:

@@ -51,12 +51,6 @@ def test_an_empty_report_named_nowhere_is_still_refused(tmp_path: Path) -> None:
     assert "--format TOOL=FILE" in r.stderr
 
 
-# NOTE: gate.load_reports takes the per-report mapping the CLI passes once gate.py's change
-# lands (issue 15); then these pass, and strict xfail fails until the marker is removed.
-NEEDS_GATE = pytest.mark.xfail(strict=True, reason="gate.load_reports must take a report -> format mapping")
-
-
-@NEEDS_GATE
 def test_a_format_for_one_report(tmp_path: Path) -> None:
     leaks = tmp_path / "leaks.json"
     leaks.write_text("[]\n")
@@ -65,7 +59,6 @@ def test_a_format_for_one_report(tmp_path: Path) -> None:
     assert sorted(rep["tool"] for rep in json.loads(r.stdout)["reports"]) == ["gitleaks", "hadolint"]
 
 
-@NEEDS_GATE
 def test_a_format_for_one_report_inside_a_folder_and_one_for_the_rest(tmp_path: Path) -> None:
     folder = tmp_path / "ci"
     folder.mkdir()
