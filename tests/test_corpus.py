@@ -26,10 +26,8 @@ FOLDER_FORMAT = {name: name for name in FORMAT_NAMES}
 
 # Files that must be refused, and why. Everything else must be read.
 REFUSED = {
-    # Empty documents whose tool the name does not tell: fine with --format (below).
-    "gitleaks/defectdojo-no_findings.json": r"empty null.*--format",
-    "pip-audit/defectdojo-empty.json": r"empty \[\].*--format",
-    "trivy/defectdojo-legacy_no_vuln.json": r"empty null.*--format",
+    # (Empty documents whose file name does not tell their tool are read here: their folder
+    # names it, gitleaks/, pip-audit/, trivy/. Elsewhere they need --format: below.)
     # Fabricated by DefectDojo: a vulnerability without an id, which Trivy never prints.
     "trivy/defectdojo-legacy_trivy_mix.json": r"\[0\]\.Vulnerabilities\[0\]\.VulnerabilityID: missing",
     # snake_case keys: a reader would silently lose rules and locations.
@@ -119,10 +117,16 @@ def test_every_corpus_file_is_read_by_its_tool_or_refused_clearly(path: Path | N
 
 
 @pytest.mark.parametrize("key", sorted(EMPTY_WITH_FORMAT))
-def test_ambiguous_empty_reports_are_read_with_format(key: str) -> None:
+def test_ambiguous_empty_reports_are_read_with_format(key: str, tmp_path: Path) -> None:
     require_shared()
     report = load_report(str(CORPUS / key), fmt=EMPTY_WITH_FORMAT[key])
     assert report.findings == ()
+    # Their folder names their tool; away from it, with a file name that does not, only
+    # --format tells it: the empty document is refused.
+    elsewhere = tmp_path / "report.json"
+    elsewhere.write_bytes((CORPUS / key).read_bytes())
+    with pytest.raises(AdapterError, match=r"empty (null|\[\]).*--format"):
+        load_report(str(elsewhere))
 
 
 def test_refusal_table_names_only_existing_files() -> None:
