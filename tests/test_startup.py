@@ -51,6 +51,15 @@ HEAVY = (
     "gatekeeper.adapters.checkov",
     "gatekeeper.adapters.pip_audit",
     "gatekeeper.adapters.sarif",
+    "gatekeeper.adapters.grype",
+    "gatekeeper.adapters.osv_scanner",
+    "gatekeeper.adapters.semgrep",
+    "gatekeeper.adapters.npm_audit",
+    "gatekeeper.adapters.trufflehog",
+    "gatekeeper.adapters.cyclonedx",
+    "gatekeeper.adapters.spdx",
+    # The licence policy's SPDX library: only a licences: policy deciding a licence finding.
+    "license_expression",
     # Building a policy from layers, and the selectors of rules: the built-in policy is
     # ``Policy()`` and categorising findings needs only ``policy.categories``.
     "gatekeeper.policy.build",
