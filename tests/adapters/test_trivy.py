@@ -710,3 +710,46 @@ def test_fast_vulnerability_fingerprint_with_missing_parts() -> None:
     for parts in [("CVE-1", None, "pkg", None), ("CVE-1", "", "pkg", ""), ("CVE-1", "/a\x1fb", "p\u00e9", "1.0")]:
         assert _vulnerability_fingerprint(parts[0], scope, *parts[1:]) == fingerprint(
             "trivy", "vulnerability", parts[0], scope.fingerprint_scope, *parts[1:])
+
+
+def test_fast_misconfiguration_fingerprint_is_the_general_one() -> None:
+    # Issue 20: the usual misconfiguration's fingerprint is hashed directly (a large report's hot path).
+    from gatekeeper.adapters.trivy import _misconfiguration_fingerprint, _Scope
+    from gatekeeper.model import fingerprint
+
+    scopes = [_Scope(result_target="Dockerfile"), _Scope(target="c", k8s_resource="ns/Pod/p", result_target="img@sha256:ab (x)")]
+    for scope in scopes:
+        for rule, resource, start in [("AVD-DS-0002", None, None), ("AVD-DS-0002", "res", 0), ("r\u00e9", "a\x1fb", 12)]:
+            assert _misconfiguration_fingerprint(rule, scope, resource, start) == fingerprint(
+                "trivy", "misconfiguration", rule, scope.fingerprint_scope, resource, start)
+
+
+_ODD_VALUES = [None, "", "x", "PASS", "EXCEPTION", "FAIL", "HIGH", 0, 3, True, 1.5, [], ["x"], {}, {"a": 1}]
+
+
+def _misconfiguration_outcome(read: str, item: dict[str, Any]) -> tuple[Any, ...]:
+    from gatekeeper.adapters.trivy import _Parser, _Scope
+
+    parser = _Parser(SRC)
+    scope = _Scope(target="t", result_target="Dockerfile")
+    try:
+        finding = getattr(parser, read)(copy.deepcopy(item), "Results[0].Misconfigurations[0]", scope, None)
+    except ReportFormatError as e:
+        return ("error", str(e), parser.r.warnings)
+    return ("finding", finding, parser.r.warnings)
+
+
+@pytest.mark.parametrize("key", ["ID", "Status", "Severity", "Title", "Message", "Description", "AVDID",
+                                 "PrimaryURL", "References", "CauseMetadata", "StartLine", "EndLine", "Resource"])
+def test_usual_misconfiguration_path_reads_as_the_reader_does(key: str) -> None:
+    # Issue 20: the usual misconfiguration is read with one type check per group; every other
+    # item goes through the Reader property by property. Both must give the same finding,
+    # the same warnings and the same error, whatever type a property has.
+    doc = json.loads((REPORTS / "trivy-config.json").read_text())
+    item = next(m for r in doc["Results"] for m in r.get("Misconfigurations") or [] if m.get("CauseMetadata"))
+    for value in _ODD_VALUES:
+        changed = copy.deepcopy(item)
+        target = changed["CauseMetadata"] if key in ("StartLine", "EndLine", "Resource") else changed
+        target[key] = value
+        assert _misconfiguration_outcome("_misconfiguration", changed) == _misconfiguration_outcome(
+            "_read_misconfiguration", changed), (key, value)

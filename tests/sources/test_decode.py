@@ -94,3 +94,24 @@ def test_big_integer_runs_are_found_across_pieces(monkeypatch: pytest.MonkeyPatc
         data = b" " * at + b"1" * 20 + b" " * 7
         assert files._holds_big_integer(data), at
         assert not files._holds_big_integer(b" " * at + b"1" * 19 + b" 2" * 30)
+
+
+@pytest.mark.parametrize("escape", [b"\\u003a", b"\\u003A"])
+def test_an_escaped_colon_cannot_hide_a_duplicate(escape: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 20: the escaped colon is found by a regular expression; counted, it keeps a dropped
+    # member from balancing the counts (uncounted, the counts below would agree).
+    data = b'{"x": "' + escape + b'", "a": 1, "a": 2}'
+    for outcome in _both_paths(data, monkeypatch):
+        assert isinstance(outcome, tuple) and outcome[0] == "duplicate", outcome
+
+
+def test_colons_written_back_in_slices_are_the_whole_documents() -> None:
+    # Issue 20: deep lists are written back a slice at a time; the count must be that of one write.
+    import orjson
+
+    from gatekeeper.sources.decode import _written_colons
+
+    item = {"a:b": "c:d", "e": [{"f": "g:h"}, [1, {"i": None}]], "j": {"k": {"l": {"m": ["n:o"]}}}}
+    for n in (0, 1, 255, 256, 257, 600):
+        for doc in ({"R": [{"V": [item] * n}]}, [[[[item] * n]]], [item] * n, {"x": [[item] * n, []]}):
+            assert _written_colons(doc, orjson.dumps) == orjson.dumps(doc).count(b":"), (n, doc if n < 2 else n)
