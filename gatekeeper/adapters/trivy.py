@@ -539,7 +539,7 @@ class _Parser:
             identifiers=_unique([rule, avdid]),
             links=_unique([primary_url, *self._strings(item, "References", where)]),
             suppression=suppression,
-            fingerprint=_misconfiguration_fingerprint(rule, scope, resource, start),
+            fingerprint=_misconfiguration_fingerprint(rule, scope, start),
             raw=item,
         )
 
@@ -579,7 +579,7 @@ class _Parser:
             identifiers=dedupe([rule, r.opt(item, "AVDID", str, where)]),
             links=dedupe([r.opt(item, "PrimaryURL", str, where), *self._strings(item, "References", where)]),
             suppression=suppression,
-            fingerprint=_fingerprint(Kind.MISCONFIGURATION, rule, scope, resource, start),
+            fingerprint=_fingerprint(Kind.MISCONFIGURATION, rule, scope, None, start),
             raw=item,
         )
 
@@ -653,11 +653,15 @@ def _vulnerability_fingerprint(vid: str, scope: _Scope, pkg_path: str | None, pk
     return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _misconfiguration_fingerprint(rule: str, scope: _Scope, resource: str | None, start: int | None) -> str:
-    """``_fingerprint(Kind.MISCONFIGURATION, rule, scope, resource, start)``, hashed directly as
-    ``_vulnerability_fingerprint`` is (tests/adapters/test_trivy.py checks they agree)."""
+def _misconfiguration_fingerprint(rule: str, scope: _Scope, start: int | None) -> str:
+    """``_fingerprint(Kind.MISCONFIGURATION, rule, scope, None, start)``, hashed directly as
+    ``_vulnerability_fingerprint`` is (tests/adapters/test_trivy.py checks they agree).
+
+    NOTE: not the resource (``CauseMetadata.Resource``): Trivy's SARIF does not carry it, and
+    a baseline made from a scan's JSON must apply to the same scan's SARIF (issue 15; the
+    rule, the result's target and the line already tell two resources apart)."""
     line = "" if start is None else start
-    text = f"{TOOL}\x1fmisconfiguration\x1f{rule}\x1f{scope.fingerprint_scope}\x1f{resource or ''}\x1f{line}"
+    text = f"{TOOL}\x1fmisconfiguration\x1f{rule}\x1f{scope.fingerprint_scope}\x1f\x1f{line}"
     return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

@@ -72,7 +72,7 @@ def _checkov_secret(j: Finding) -> bool:
 
 LACKS: dict[str, dict[str, Callable[[Finding], bool]]] = {
     "hadolint": {"severity": _hadolint_style},
-    "trivy-fs": {"resource": _trivy_resource, "fingerprint": _trivy_resource},
+    "trivy-fs": {"resource": _trivy_resource},
     "checkov": {"resource": _checkov_secret},
     "gitleaks": {},
 }
@@ -108,10 +108,10 @@ def test_what_the_sarif_logs_lack_is_what_the_docs_say() -> None:
     assert all(s.fingerprint == j.fingerprint for j, s in paired("checkov"))
     lost = [j for j, s in paired("checkov") if s.location.resource != j.location.resource]
     assert [(j.rule_id, j.location.start_line) for j in lost] == [("CKV_SECRET_2", 5)]
-    # trivy: the misconfigurations that name a resource (the Terraform ones) fingerprint it in
-    # JSON; the SARIF log does not carry it.
+    # trivy: the SARIF log carries no CauseMetadata.Resource (29 Terraform misconfigurations
+    # name one), which no fingerprint uses.
     trivy = paired("trivy-fs")
-    assert {j.fingerprint != s.fingerprint for j, s in trivy if _trivy_resource(j)} <= {True}
+    assert all(j.fingerprint == s.fingerprint for j, s in trivy)
     assert sum(_trivy_resource(j) for j, _ in trivy) == 29
     assert all(s.location.target is None and s.location.resource is None for _, s in trivy)
 
@@ -144,12 +144,10 @@ def test_a_baseline_made_from_one_format_applies_to_the_other(name: str, first: 
     assert made.returncode == 0, made.stderr
     checked = gk("check", "--baseline", tmp_path / "b.json", REPORTS / f"{name}.{other}")
     found = re.search(r"(\d+) new findings?", checked.stderr + checked.stdout)
-    # The findings whose fingerprint the other format cannot reproduce, each one a documented
-    # lack (test_the_normalised_fields_are_the_same_from_json_and_from_sarif).
-    expected = sum(j.fingerprint != s.fingerprint for j, s in paired(name))
-    assert found is not None and int(found.group(1)) == expected, checked.stderr
-    if expected == 0:
-        assert checked.returncode == 0, checked.stderr
+    # Every finding's fingerprint is the same from either format: nothing is new.
+    assert all(j.fingerprint == s.fingerprint for j, s in paired(name))
+    assert found is not None and int(found.group(1)) == 0, checked.stderr
+    assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize("name", PAIRS)

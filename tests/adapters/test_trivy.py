@@ -719,9 +719,9 @@ def test_fast_misconfiguration_fingerprint_is_the_general_one() -> None:
 
     scopes = [_Scope(result_target="Dockerfile"), _Scope(target="c", k8s_resource="ns/Pod/p", result_target="img@sha256:ab (x)")]
     for scope in scopes:
-        for rule, resource, start in [("AVD-DS-0002", None, None), ("AVD-DS-0002", "res", 0), ("r\u00e9", "a\x1fb", 12)]:
-            assert _misconfiguration_fingerprint(rule, scope, resource, start) == fingerprint(
-                "trivy", "misconfiguration", rule, scope.fingerprint_scope, resource, start)
+        for rule, start in [("AVD-DS-0002", None), ("AVD-DS-0002", 0), ("r\u00e9", 12)]:
+            assert _misconfiguration_fingerprint(rule, scope, start) == fingerprint(
+                "trivy", "misconfiguration", rule, scope.fingerprint_scope, None, start)
 
 
 _ODD_VALUES = [None, "", "x", "PASS", "EXCEPTION", "FAIL", "HIGH", 0, 3, True, 1.5, [], ["x"], {}, {"a": 1}]
