@@ -229,7 +229,13 @@ def refuse_duplicate_keys(doc: Any, raw_colons: int, text: Callable[[], bytes], 
     """
     import orjson
 
-    if _written_colons(doc, orjson.dumps) != raw_colons:
+    try:
+        written = _written_colons(doc, orjson.dumps)
+    except orjson.JSONEncodeError:
+        # NOTE: orjson reads an escaped lone surrogate ("\ud800") but will not write one:
+        # the standard library then checks the whole text, as it does for small reports.
+        written = -1
+    if written != raw_colons:
         decode_json(text(), source)  # raises, naming the key, if there is a duplicate
 
 
