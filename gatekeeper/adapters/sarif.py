@@ -328,16 +328,21 @@ def _checkov_resources(run: _Run, results: list[dict[str, Any]]) -> dict[int, st
     by_region: dict[tuple[Any, ...], str] = {}
     seen: set[str] = set()
     rest: list[tuple[dict[str, Any], tuple[Any, ...], str]] = []
+    # NOTE: this pass runs before the results are checked (the strict pass after it refuses
+    # a malformed one): it reads only values of the expected types and skips the rest.
     for res in results:
+        if not isinstance(res, dict):
+            continue
         rule_id = res.get("ruleId")
-        phys = ((res.get("locations") or [{}])[0] or {}).get("physicalLocation") or {}
-        region = phys.get("region") or {}
-        uri = (phys.get("artifactLocation") or {}).get("uri")
-        key = (uri, region.get("startLine"), region.get("endLine"))
+        locations = res.get("locations")
+        phys = _object(_object(locations[0] if isinstance(locations, list) and locations else None).get("physicalLocation"))
+        region = _object(phys.get("region"))
+        key = tuple(v if isinstance(v, (str, int)) else None for v in (
+            _object(phys.get("artifactLocation")).get("uri"), region.get("startLine"), region.get("endLine")))
         snippet = _text(region.get("snippet"))
         if isinstance(rule_id, str) and rule_id not in seen:
             seen.add(rule_id)
-            help_text = _text((run.by_id.get(rule_id) or {}).get("help"))
+            help_text = _text(_object(run.by_id.get(rule_id)).get("help"))
             named = re.search(r"^Resource: (.+)$", help_text, re.M)
             if named:
                 found[id(res)] = by_region[key] = named.group(1).strip()
@@ -348,6 +353,11 @@ def _checkov_resources(run: _Run, results: list[dict[str, Any]]) -> dict[int, st
         if resource:
             found[id(res)] = resource
     return found
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (for a lenient pre-pass)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _checkov_snippet_resource(snippet: str, uri: Any, by_region: dict[tuple[Any, ...], str]) -> str | None:
