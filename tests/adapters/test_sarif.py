@@ -143,7 +143,7 @@ def test_uri_base_and_artifact_index() -> None:
     doc = log([result(locations=[{"physicalLocation": {"artifactLocation": {"index": 0}}}])],
               artifacts=[{"location": {"uri": "lib/a%20b.py", "uriBaseId": "SRC"}}],
               originalUriBaseIds={"SRC": {"uri": "src/", "uriBaseId": "ROOT"},
-                                  "ROOT": {"uri": "file:///home/runner/work/repo/"}})
+                                  "ROOT": {"uri": "file:///home/runner/_work/repo/"}})
     # Relative bases are applied; the absolute checkout root is not (repo-relative path).
     assert one(doc).location.path == "src/lib/a b.py"
 

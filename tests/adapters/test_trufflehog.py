@@ -222,7 +222,7 @@ def test_a_truncated_last_line_is_refused(tmp_path: Path) -> None:
 # --- corpus ---------------------------------------------------------------------------------------
 
 # Findings per corpus file (objects per line), derived independently:
-#   for f in /work/shared/corpus/trufflehog/*; do python3 -c "import json,sys; \
+#   for f in ../shared/corpus/trufflehog/*; do python3 -c "import json,sys; \
 #     print(sys.argv[1], sum(1 for l in open(sys.argv[1]) if l.strip() and 'DetectorName' in json.loads(l)))" $f; done
 # (dd_v3_git_early.jsonl is byte for byte defectdojo-trufflehog-v3_git.json; `wc -l` says 3: no final newline.)
 CORPUS_EXPECTED = {

@@ -101,7 +101,7 @@ def test_annotations_respect_githubs_per_step_limits() -> None:
 
 
 def test_annotations_point_at_repository_files() -> None:
-    text = AnnotationsFormat(root="/home/runner/work/r/r").format(
+    text = AnnotationsFormat(root="/home/runner/_work/r/r").format(
         Verdict(
             Status.FAILED,
             rich_verdict().results[:1],
