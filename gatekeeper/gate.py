@@ -59,8 +59,6 @@ class GateRequest(NamedTuple):
     """The time report ages are measured at; ``None``: now."""
     digest: bool = False
     """Keep the SHA-256 of each report's bytes (``Report.sha256``) for a decision record."""
-    environ: Mapping[str, str] | None = None
-    """Where secrets (the approval key) come from; ``None``: the process environment."""
 
 
 class Prepared(NamedTuple):
@@ -85,7 +83,7 @@ def prepare(request: GateRequest) -> Prepared:
         from gatekeeper.approval import ApprovalError, read_record
 
         try:
-            approval = read_record(request.approval_path, os.environ if request.environ is None else request.environ)
+            approval = read_record(request.approval_path, os.environ)
         except ApprovalError as e:
             raise GateError(str(e)) from None
     baseline = load_baseline(request.baseline_path) if request.baseline_path else None
