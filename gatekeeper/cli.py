@@ -19,6 +19,7 @@ import click
 
 from gatekeeper import __version__
 from gatekeeper.gate import GateError, GateRequest, run_gate
+from gatekeeper.cli_attest import attest_inputs, attest_options
 from gatekeeper.cli_options import check_formats_named, format_option, output_options
 from gatekeeper.reporters import FILE_OUTPUTS
 
@@ -52,7 +53,7 @@ class _LazyGroup(click.Group):
 @click.group(
     cls=_LazyGroup,
     lazy={"baseline": "gatekeeper.cli_beyond:baseline", "images": "gatekeeper.cli_beyond:images",
-          "replay": "gatekeeper.cli_beyond:replay"},
+          "replay": "gatekeeper.cli_beyond:replay", "verify": "gatekeeper.cli_attest:verify"},
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, prog_name="gatekeeper")
@@ -95,6 +96,8 @@ class Outputs(NamedTuple):
     """Step summary and step outputs for GitHub Actions; ``None``: when ``GITHUB_ACTIONS=true``."""
     record: tuple[str, Any] | None = None
     """``(path, record.RecordInputs)`` for a decision record (``--record``)."""
+    attest: tuple[str, Any] | None = None
+    """``(path, attestation.AttestInputs)`` for a signed attestation (``--attest``)."""
 
     def path(self, name: str) -> str | None:
         return dict(self.files).get(name)
@@ -149,6 +152,7 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
 @click.option("--sonar-wait-timeout", default=300.0, show_default=True, type=Seconds(min=0), metavar="SECONDS", help="Longest wait for the analysis task.")
 @click.option("--sonar-timeout", default=30.0, show_default=True, type=Seconds(min=0, min_open=True), metavar="SECONDS", help="Timeout of each SonarQube request.")
 @click.option("--sonar-ca-bundle", type=click.Path(dir_okay=False), metavar="FILE", help="PEM file of CA certificates to trust for the SonarQube server.")
+@attest_options
 def check(
     reports: tuple[str, ...],
     fmt: str | dict[str, str] | None,
@@ -162,6 +166,9 @@ def check(
     approval_path: str | None,
     baseline_path: str | None,
     record_path: str | None,
+    attest_path: str | None,
+    signing_key: str | None,
+    resource: str | None,
     **options: Any,
 ) -> Finished:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
@@ -190,16 +197,17 @@ def check(
         from gatekeeper.record import RecordInputs
 
         record = (record_path, RecordInputs(policy_path, env, fmt, baseline_path, approval_path))
+    attest = attest_inputs(click.get_current_context(), attest_path, signing_key, resource, baseline_path, approval_path)
     outputs = outputs_from(
         options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain, github=github_outputs,
-        record=record,
+        record=record, attest=attest,
     )
     request = GateRequest(
         reports=reports, format=fmt, sonar=sonar_settings, policy_path=policy_path, environment=env,
         baseline_path=baseline_path, approval_path=approval_path,
         # NOTE: a decision record holds each report's digest, taken from the bytes the gate
         # read, and the day it was decided on.
-        today=record[1].today if record else None, digest=record is not None,
+        today=record[1].today if record else None, digest=record is not None or attest is not None,
     )
     return deliver(run_gate(request), outputs)
 
@@ -259,6 +267,11 @@ def write_reports(verdict: Any, outputs: Outputs) -> None:
 
         files.append(output.document(outputs.record[0], record_document(verdict, outputs.record[1])))
         kinds.append("decision record")
+    if outputs.attest is not None:
+        from gatekeeper.attestation import envelope_text
+
+        files.append(output.document(outputs.attest[0], envelope_text(verdict, outputs.attest[1])))
+        kinds.append("signed attestation")
     github = outputs.github if outputs.github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
     appends = write_github(verdict, outputs) if github else []
     if not files and not appends:

@@ -23,14 +23,14 @@ LAYERS: list[tuple[str, ...]] = [
     ("gatekeeper.adapters",),
     ("gatekeeper.sources", "gatekeeper.scanners"),
     ("gatekeeper.verdict",),
-    ("gatekeeper.integrity", "gatekeeper.baseline"),
+    ("gatekeeper.integrity", "gatekeeper.baseline", "gatekeeper.signing"),
     ("gatekeeper.policy",),  # loading, evaluation, correlation, the policy diff
     ("gatekeeper.approval", "gatekeeper.export"),
     ("gatekeeper.gate",),  # the one pipeline: request -> verdict
-    ("gatekeeper.record",),
+    ("gatekeeper.record", "gatekeeper.attestation"),
     ("gatekeeper.reporters",),  # verdict -> text, pure
     ("gatekeeper.output", "gatekeeper.github"),  # the only writers
-    ("gatekeeper.cli_options", "gatekeeper.cli", "gatekeeper.cli_beyond", "gatekeeper.__main__"),
+    ("gatekeeper.cli_options", "gatekeeper.cli", "gatekeeper.cli_beyond", "gatekeeper.cli_attest", "gatekeeper.__main__"),
 ]
 
 

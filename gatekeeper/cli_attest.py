@@ -1,0 +1,172 @@
+"""Signed verdicts on the command line: ``check --attest`` (its inputs, read before any report
+is) and ``gatekeeper verify`` (docs/attestations.md).
+
+``cli.py`` imports this module only when ``--attest`` is given or ``verify`` is run.
+``verify`` exits 0 when the signature holds and the attested verdict is the one expected
+(PASSED unless ``--expect-result``), 1 when a signed fact differs from an expectation, 2 when
+the attestation cannot be trusted (unreadable, not an envelope, a signature that does not
+hold, a payload or predicate of another type, an unusable key).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from typing import Any
+
+import click
+
+from gatekeeper.gate import GateError
+
+EXIT_VERIFIED = 0
+EXIT_DIFFERS = 1
+
+
+def attest_inputs(
+    ctx: click.Context,
+    attest_path: str | None,
+    signing_key: str | None,
+    resource: str | None,
+    baseline_path: str | None,
+    approval_path: str | None,
+) -> tuple[str, Any] | None:
+    """``(path, AttestInputs)`` for ``--attest``: the key read and the resource known before
+    any report is read, so a gate never runs to end in an attestation it cannot sign."""
+    from gatekeeper.attestation import AttestationError, AttestInputs, resource_from
+    from gatekeeper.signing import SigningError, read_private_key
+
+    given = ctx.get_parameter_source("signing_key") is click.core.ParameterSource.COMMANDLINE
+    if not attest_path:
+        if given:
+            raise click.UsageError("--signing-key signs an attestation: give --attest FILE too")
+        if resource and ctx.get_parameter_source("resource") is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError("--resource names what an attestation is about: give --attest FILE too")
+        return None
+    if not signing_key:
+        raise click.UsageError("--attest needs --signing-key KEY (or $GATEKEEPER_SIGNING_KEY): a PEM Ed25519 or ECDSA P-256 private key")
+    try:
+        key = read_private_key(signing_key, os.environ)
+        subject = resource_from(resource, os.environ)
+    except (SigningError, AttestationError) as e:
+        raise GateError(str(e)) from None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return attest_path, AttestInputs(subject, key, now, baseline_path, approval_path)
+
+
+def attest_options(command: Any) -> Any:
+    """``--attest FILE``, ``--signing-key KEY``, ``--resource URI`` (check's, and scan's)."""
+    options = [
+        click.option("--attest", "attest_path", metavar="FILE", help="Write a signed attestation of the verdict (DSSE, in-toto SLSA verification summary; docs/attestations.md)."),
+        click.option("--signing-key", envvar="GATEKEEPER_SIGNING_KEY", metavar="KEY", help="PEM private key (Ed25519 or ECDSA P-256) signing --attest (default: $GATEKEEPER_SIGNING_KEY; passphrase: $GATEKEEPER_SIGNING_KEY_PASSWORD)."),
+        click.option("--resource", envvar="GATEKEEPER_RESOURCE", metavar="URI", help="What the attestation is about: IMAGE@sha256:DIGEST or git+https://HOST/REPO@COMMIT (default: the CI run's commit)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _expect_result(ctx: click.Context, param: click.Parameter, value: str) -> str | None:
+    return None if value == "any" else value.upper()
+
+
+@click.command(short_help="Check a signed verdict attestation (check --attest).")
+@click.argument("file", metavar="FILE")
+@click.option("--key", "key_path", required=True, metavar="PUBKEY", help="Trusted public key (PEM), or a directory of them (*.pem, *.pub).")
+@click.option("--expect-resource", metavar="URI", help="Exit 1 unless the attestation is about this resource (resourceUri).")
+@click.option("--expect-policy-digest", multiple=True, metavar="sha256:HEX", help="Exit 1 unless the policy, or a file it extends, has this digest (repeatable).")
+@click.option("--max-age", metavar="DURATION", help="Exit 1 when the verdict is older than this (30m, 12h, 7d, 1d12h).")
+@click.option(
+    "--expect-result", type=click.Choice(["passed", "failed", "any"]), default="passed", show_default=True,
+    callback=_expect_result, help="The attested verdict required for exit 0 (any: only the signature and the other expectations).",
+)
+def verify(
+    file: str,
+    key_path: str,
+    expect_resource: str | None,
+    expect_policy_digest: tuple[str, ...],
+    max_age: str | None,
+    expect_result: str | None,
+) -> int:
+    """Check FILE, a signed verdict (gatekeeper check --attest), against trusted public keys,
+    and print what it attests.
+
+    Exit codes: 0 the signature holds and the verdict is as expected, 1 an attested fact
+    differs (the verdict is FAILED, another resource, another policy, too old), 2 the
+    attestation cannot be trusted (not an envelope, a signature that does not hold, another
+    payload type, an unusable key).
+    """
+    from gatekeeper import output
+    from gatekeeper.attestation import AttestationError, differences, parse_duration, read_attestation
+    from gatekeeper.signing import SigningError, read_public_keys
+
+    age = None
+    if max_age is not None:
+        try:
+            age = parse_duration(max_age)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--max-age") from None
+    try:
+        keys = read_public_keys(key_path)
+        attested = read_attestation(file, keys)
+    except (SigningError, AttestationError) as e:
+        raise GateError(f"{e}; not verified") from None
+    sys.stdout.write(describe(file, attested))
+    sys.stdout.flush()
+    found = differences(
+        attested, expect_resource=expect_resource, expect_policy_digests=expect_policy_digest, max_age=age,
+        expect_result=expect_result, now=datetime.datetime.now(datetime.timezone.utc),
+    )
+    from gatekeeper.reporters.escape import terminal
+
+    for line in found:
+        output.err(f"gatekeeper: {terminal(file, 300)}: {terminal(line, 600)}")
+    return EXIT_DIFFERS if found else EXIT_VERIFIED
+
+
+def describe(file: str, attested: Any) -> str:
+    """What a verified attestation says, for people; every signed value escaped."""
+    from gatekeeper.reporters.escape import terminal
+
+    p = attested.statement["predicate"]
+    gate = attested.gate
+    k = attested.key
+    verifier = p.get("verifier") if isinstance(p.get("verifier"), dict) else {}
+    version = verifier.get("version") if isinstance(verifier.get("version"), dict) else {}
+    lines = [
+        f"{terminal(file, 300)}: signature valid (key {terminal(k.name, 100)}, {k.algorithm}, keyid {k.keyid[:16]})",
+        f"  result:    {attested.result}" + (
+            f" (gate status {terminal(str(gate.get('status')), 40)}"
+            + ("" if gate.get("enforce", True) else ", warn mode")
+            + (f", environment {terminal(str(gate['environment']), 60)}" if gate.get("environment") else "")
+            + ")"
+            if gate else ""
+        ),
+        f"  resource:  {terminal(attested.resource, 300)}",
+        "  subject:   " + "; ".join(
+            f"{terminal(str(s.get('name')), 200)} "
+            + " ".join(f"{terminal(str(a), 20)}:{terminal(str(v), 80)}" for a, v in (s.get("digest") or {}).items())
+            for s in attested.subject
+        ),
+        f"  verified:  {attested.time.astimezone(datetime.timezone.utc).isoformat().replace('+00:00', 'Z')} by "
+        f"{terminal(str(verifier.get('id')), 200)} "
+        + " ".join(f"{terminal(str(n), 40)} {terminal(str(v), 40)}" for n, v in version.items()),
+        f"  policy:    {terminal(str(attested.policy.get('uri')), 300)} " + (attested.policy_digests[0] if attested.policy.get("digest") else ""),
+    ]
+    extends = (attested.policy.get("annotations") or {}).get("extends") or []
+    for d in extends if isinstance(extends, list) else []:
+        if isinstance(d, dict):
+            digest = (d.get("digest") or {}).get("sha256", "")
+            lines.append(f"             extends {terminal(str(d.get('uri')), 300)} sha256:{terminal(str(digest), 64)}")
+    inputs = p.get("inputAttestations") or []
+    lines.append(f"  inputs:    {len(inputs) if isinstance(inputs, list) else 0}")
+    for d in (inputs if isinstance(inputs, list) else [])[:50]:
+        if isinstance(d, dict):
+            digest = (d.get("digest") or {}).get("sha256")
+            kind = (d.get("annotations") or {}).get("kind", "")
+            shown = f"sha256:{terminal(str(digest), 64)}" if digest else "(no digest)"
+            lines.append(f"             {terminal(str(kind), 20):<8} {terminal(str(d.get('uri')), 300)} {shown}")
+    counts = gate.get("counts")
+    if isinstance(counts, dict):
+        lines.append("  findings:  " + ", ".join(f"{terminal(str(n), 12)} {terminal(str(o), 20)}" for o, n in counts.items()))
+    return "\n".join(lines) + "\n"
