@@ -27,6 +27,9 @@ EXIT_PASSED = 0
 EXIT_VIOLATED = 1
 EXIT_ERROR = 2
 EXIT_NEEDS_APPROVAL = 3
+DIFF_FILTERS = ("added", "context", "file")
+"""``--diff-filter``'s choices: ``gatekeeper.change.Filter``'s values (a test holds them equal;
+written here so a gate without a diff does not import the change's modules)."""
 
 __all__ = ["EXIT_ERROR", "EXIT_NEEDS_APPROVAL", "EXIT_PASSED", "EXIT_VIOLATED", "GateError", "cli", "main"]
 
@@ -142,6 +145,12 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
 )
 @click.option("--baseline", "baseline_path", metavar="FILE", help="Known findings (gatekeeper baseline create): fail only on new ones.")
 @click.option("--record", "record_path", metavar="FILE", help="Write a decision record (inputs' digests, every decision) for gatekeeper replay.")
+@click.option("--diff", "diff_path", metavar="FILE", help="Judge the change this unified diff makes (- reads stdin): findings outside it are reported but do not fail.")
+@click.option("--diff-base", metavar="REF", help="Judge the change of HEAD against its merge base with REF (git diff; fetch the history: fetch-depth: 0).")
+@click.option(
+    "--diff-filter", type=click.Choice(DIFF_FILTERS), default="added", show_default=True,
+    help="In the change: findings on added lines, within the diff's hunks (context), or anywhere in a changed file.",
+)
 @click.option("--sonar-url", metavar="URL", help="Also gate a project read from this SonarQube/SonarCloud server (token: $SONAR_TOKEN).")
 @click.option("--sonar-project", metavar="KEY", help="SonarQube project key (with --sonar-url).")
 @click.option("--sonar-branch", metavar="NAME", help="Read this branch's analysis instead of the main branch's.")
@@ -169,6 +178,9 @@ def check(
     attest_path: str | None,
     signing_key: str | None,
     resource: str | None,
+    diff_path: str | None,
+    diff_base: str | None,
+    diff_filter: str,
     **options: Any,
 ) -> Finished:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
@@ -189,8 +201,11 @@ def check(
             raise click.UsageError(str(e)) from None
     if not reports and not sonar_settings:
         raise click.UsageError("no report given (pass report files, a directory, - for standard input, or --sonar-url)")
-    if list(reports).count("-") > 1:
-        raise click.UsageError("standard input (-) can be read only once")
+    if list(reports).count("-") + (diff_path == "-") > 1:
+        what = "a report and the diff (--diff -)" if diff_path == "-" else "two reports"
+        raise click.UsageError(f"standard input (-) can be read only once, not for {what}: write one of them to a file")
+    if diff_path and diff_base:
+        raise click.UsageError("--diff and --diff-base name two changes: give one")
     check_formats_named(fmt, reports)
     record = None
     if record_path:
@@ -204,7 +219,7 @@ def check(
     )
     request = GateRequest(
         reports=reports, format=fmt, sonar=sonar_settings, policy_path=policy_path, environment=env,
-        baseline_path=baseline_path, approval_path=approval_path,
+        baseline_path=baseline_path, approval_path=approval_path, diff_path=diff_path, diff_base=diff_base, diff_filter=diff_filter,
         # NOTE: a decision record holds each report's digest, taken from the bytes the gate
         # read, and the day it was decided on.
         today=record[1].today if record else None, digest=record is not None or attest is not None,

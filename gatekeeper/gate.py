@@ -25,6 +25,7 @@ from gatekeeper.verdict import Verdict
 if TYPE_CHECKING:
     from gatekeeper.approval import ApprovalRecord
     from gatekeeper.baseline import Baseline
+    from gatekeeper.change import Change
     from gatekeeper.policy import Policy
 
 
@@ -59,6 +60,12 @@ class GateRequest(NamedTuple):
     """The time report ages are measured at; ``None``: now."""
     digest: bool = False
     """Keep the SHA-256 of each report's bytes (``Report.sha256``) for a decision record."""
+    diff_path: str | None = None
+    """A unified diff (``--diff``; ``-``: standard input): judge the change it makes."""
+    diff_base: str | None = None
+    """A git ref (``--diff-base``): judge the diff of ``HEAD`` against its merge base with it."""
+    diff_filter: str = "added"
+    """``--diff-filter``: which findings of a changed file are in the change (``added``, ``context``, ``file``)."""
 
 
 class Prepared(NamedTuple):
@@ -68,6 +75,8 @@ class Prepared(NamedTuple):
     policy: Policy
     baseline: Baseline | None = None
     approval: ApprovalRecord | None = None
+    change: Change | None = None
+    """The change judged (``--diff``, ``--diff-base``), read and parsed."""
 
 
 def prepare(request: GateRequest) -> Prepared:
@@ -87,7 +96,8 @@ def prepare(request: GateRequest) -> Prepared:
         except ApprovalError as e:
             raise GateError(str(e)) from None
     baseline = load_baseline(request.baseline_path) if request.baseline_path else None
-    return Prepared(request, policy, baseline, approval)
+    change = load_change(request) if request.diff_path or request.diff_base else None
+    return Prepared(request, policy, baseline, approval, change)
 
 
 def load(request: GateRequest) -> list[Report]:
@@ -111,7 +121,8 @@ def decide(prepared: Prepared, reports: Sequence[Report]) -> Verdict:
 
     request = prepared.request
     verdict = evaluate(
-        reports, prepared.policy, today=request.today or datetime.date.today(), baseline=prepared.baseline, now=request.now
+        reports, prepared.policy, today=request.today or datetime.date.today(), baseline=prepared.baseline, now=request.now,
+        change=prepared.change,
     )
     if prepared.approval is not None:
         from gatekeeper.approval import apply
@@ -170,3 +181,26 @@ def load_baseline(path: str) -> Baseline:
         return read_baseline(path)
     except BaselineError as e:
         raise GateError(str(e)) from None
+
+
+def load_change(request: GateRequest) -> Change:
+    """The change ``--diff``/``--diff-base`` names, read and parsed, or a ``GateError`` saying why not."""
+    from gatekeeper.change import Change, ChangeError, Filter, parse_diff
+    from gatekeeper.sources import SourceError
+    from gatekeeper.sources.git import git_diff, read_diff
+
+    if request.diff_path and request.diff_base:
+        raise GateError("--diff and --diff-base name two changes: give one")
+    try:
+        if request.diff_base:
+            text = git_diff(request.diff_base)
+            against = f"{text.base_ref} (merge base {(text.merge_base or '')[:12]})"
+        else:
+            assert request.diff_path is not None
+            text = read_diff(request.diff_path)
+            against = f"diff {text.source}"
+        diff = parse_diff(text.text, text.source)
+    except (SourceError, ChangeError) as e:
+        raise GateError(f"{e}; the gate was not evaluated") from None
+    root = text.root or os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    return Change(diff, Filter(request.diff_filter), against, text.base_ref, text.merge_base, root)

@@ -74,6 +74,8 @@ class Evaluated:
     counted once, decided as its worst sighting."""
     known: bool = False
     """In the ``check --baseline`` file: not a new finding."""
+    placed: tuple[str, str] | None = None
+    """When the gate judges a change (``check --diff``): ``("in" | "outside" | "unplaced", why)``."""
 
     @property
     def seen_by(self) -> tuple[str, ...]:
@@ -120,6 +122,29 @@ class ApprovalUse(NamedTuple):  # NOTE: not a dataclass: 0.5 ms less of every st
     """How many findings needing approval it let pass."""
 
 
+class ChangeScope(NamedTuple):  # NOTE: not a dataclass: start-up time, as ApprovalUse
+    """The change a gate judged (``check --diff FILE`` or ``--diff-base REF``), and what that did."""
+
+    against: str
+    """In words: ``diff pr.diff``, ``origin/main (merge base 3f2a1c9d4e5f)``."""
+    filter: str
+    """``--diff-filter``: ``added``, ``context`` or ``file``."""
+    files: int
+    """Files the diff touches."""
+    outside: int
+    """Findings outside the change (reported, not failing unless a rule's scope is the codebase)."""
+    excused: int
+    """Of those, how many would have failed, needed approval or warned in the change."""
+    unplaced: int
+    """Findings the diff could not place (decided as usual unless the policy says otherwise)."""
+    diff_file: str | None = None
+    """The diff file read (``<stdin>`` for standard input), when given with ``--diff``."""
+    base_ref: str | None = None
+    """``--diff-base``'s ref."""
+    merge_base: str | None = None
+    """The merge base's commit id, with ``--diff-base``."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Everything the reporters need."""
@@ -151,6 +176,8 @@ class Verdict:
     bytes read (``Policy.files``)."""
     approvals: tuple[ApprovalUse, ...] = ()
     """The approval records that let findings pass, by approver (reporters word them from here)."""
+    change: ChangeScope | None = None
+    """The change judged (``check --diff``/``--diff-base``); ``None``: the whole codebase."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for e in self.results if e.decision.outcome is outcome)

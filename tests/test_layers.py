@@ -18,12 +18,12 @@ PACKAGE = ROOT / "gatekeeper"
 # Lowest first. A module belongs to the longest prefix listed; the entries of one line are
 # one layer (they may import each other's lower layers, never a higher one).
 LAYERS: list[tuple[str, ...]] = [
-    ("gatekeeper", "gatekeeper.speed"),  # the version; the speed devices that are not I/O
+    ("gatekeeper", "gatekeeper.speed", "gatekeeper.paths"),  # the version; the speed devices that are not I/O; repository paths
     ("gatekeeper.model",),
     ("gatekeeper.adapters",),
     ("gatekeeper.sources", "gatekeeper.scanners"),
     ("gatekeeper.verdict",),
-    ("gatekeeper.integrity", "gatekeeper.baseline", "gatekeeper.signing"),
+    ("gatekeeper.integrity", "gatekeeper.baseline", "gatekeeper.signing", "gatekeeper.change"),  # change: a diff and what lies in it
     ("gatekeeper.policy",),  # loading, evaluation, correlation, the policy diff
     ("gatekeeper.approval", "gatekeeper.export"),
     ("gatekeeper.gate",),  # the one pipeline: request -> verdict

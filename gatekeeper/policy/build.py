@@ -133,6 +133,7 @@ def _rule(data: dict[str, Any], path: Path, problems: Problems) -> Rule:
         description=data.get("description", ""),
         enabled=data.get("enabled", True),
         licenses=_licenses(data.get("licenses")),
+        whole_codebase=data.get("scope") == "codebase",
     )
 
 
@@ -233,6 +234,10 @@ def _settings(data: dict[str, Any]) -> dict[str, Any]:
     for key, setting in (("undated", "undated_reports"), ("duplicates", "duplicate_reports"), ("gaps", "coverage_gaps")):
         if key in checks:
             settings[setting] = Action(checks[key])
+    change = data.get("change", {})
+    for key, setting in (("secrets", "change_secrets"), ("unplaced", "change_unplaced")):
+        if key in change:
+            settings[setting] = change[key]
     xp = data.get("exception_policy", {})
     if "expiry_warning_days" in xp:
         settings["expiry_warning_days"] = xp["expiry_warning_days"]

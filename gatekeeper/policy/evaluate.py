@@ -42,6 +42,7 @@ from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key, 
 
 if TYPE_CHECKING:
     from gatekeeper.baseline import Baseline
+    from gatekeeper.change import Change
 
 _ACTION_OUTCOME = {
     Action.FAIL: Outcome.FAIL,
@@ -286,11 +287,14 @@ def evaluate(
     today: datetime.date | None = None,
     baseline: Baseline | None = None,
     now: datetime.datetime | None = None,
+    change: Change | None = None,
 ) -> Verdict:
     """Decide every finding of every report and the gate's status, as of ``today``.
 
     One problem seen by several tools is one decision (``gatekeeper/policy/correlate.py``), before
     budgets count; a ``baseline`` excuses known findings after them (``gatekeeper/baseline.py``).
+    With a ``change`` (a pull request's diff), findings outside it are excused before budgets
+    count (``gatekeeper/policy/change.py``).
     """
     from gatekeeper.policy.correlate import correlate_reports
 
@@ -302,7 +306,13 @@ def evaluate(
         for f in r.findings:
             d, rule = _decide(f, policy, categories_of(f, r), ledger, memo)
             decided.append((Evaluated(f, d), rule))
-    results = _apply_budgets(correlate_reports(decided, reports))
+    correlated = correlate_reports(decided, reports)
+    scope = None
+    if change is not None:  # NOTE: imported only when given: a gate without a diff starts as fast
+        from gatekeeper.policy.change import judge_change, place_all
+
+        correlated, scope = judge_change(correlated, place_all(reports, change, policy), policy, change)
+    results = _apply_budgets(correlated)
     known: list[str] = []
     if baseline is not None:  # NOTE: imported only when given: a small gate starts faster
         from gatekeeper.baseline import apply_baseline
@@ -326,4 +336,5 @@ def evaluate(
         exceptions=ledger.uses(),
         gate_warnings=gate_warnings,
         policy_files=policy.files,
+        change=scope,
     )

@@ -105,6 +105,9 @@ class Rule:
     """``enabled: false`` switches off a rule of the same id from a base policy."""
     licenses: Licenses | None = None
     """Decide the licence findings it selects by these (each key unset falls back to the policy's)."""
+    whole_codebase: bool = False
+    """``scope: codebase``: when the gate judges a change, decide the findings it selects
+    wherever they are, not only in the change."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,12 @@ class Policy:
     baseline_known_until: datetime.date | None = None
     """``baseline: {known_until: DATE}``: after this day a ``check --baseline`` file no longer
     excuses known findings (the ratchet)."""
+    change_secrets: str = "file"
+    """``change: {secrets: ...}``: ``file`` (a secret anywhere in a changed file is in the
+    change), ``lines`` (placed like any finding) or ``codebase`` (every secret decided as usual)."""
+    change_unplaced: str = "decide"
+    """``change: {unplaced: ...}``: a finding the diff cannot place is decided as usual
+    (``decide``) or treated as outside the change (``outside``)."""
     max_exception_days: dict[Severity, int] = field(default_factory=dict, hash=False)
     """Longest exception lifetime allowed per severity."""
     environment: str | None = None

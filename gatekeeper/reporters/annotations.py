@@ -19,7 +19,7 @@ from __future__ import annotations
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import workflow_data, workflow_property
 from gatekeeper.reporters.interface import TextReporter
-from gatekeeper.reporters.sarif import relative
+from gatekeeper.paths import relative
 from gatekeeper.verdict import Evaluated, Outcome, Verdict
 
 _COMMAND = {Outcome.FAIL: "error", Outcome.APPROVE: "error", Outcome.WARN: "warning"}

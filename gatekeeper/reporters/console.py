@@ -32,7 +32,7 @@ from collections import Counter
 from gatekeeper.model import Severity
 from gatekeeper.reporters.escape import terminal
 from gatekeeper.reporters.interface import TextReporter
-from gatekeeper.verdict import ApprovalUse, Evaluated, Outcome, Status, Verdict
+from gatekeeper.verdict import ApprovalUse, ChangeScope, Evaluated, Outcome, Status, Verdict
 
 _SEVERITIES = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN]
 _LISTED = (Outcome.FAIL, Outcome.APPROVE, Outcome.WARN)
@@ -66,6 +66,8 @@ class ConsoleFormat(TextReporter):
 
     def format(self, verdict: Verdict) -> str:
         lines = [self._header(verdict), ""]
+        if verdict.change is not None:
+            lines[1:1] = [terminal(change_line(verdict.change), 600)]
         lines += self._table(verdict)
         listed = [e for e in verdict.results if e.decision.outcome in _LISTED]
         if listed:
@@ -140,6 +142,18 @@ class ConsoleFormat(TextReporter):
         if len(table) > 1:
             rows.append("  " + "total".ljust(width) + "".join(f"{total[s]:>10,}" for s in _SEVERITIES))
         return rows
+
+
+def change_line(change: ChangeScope) -> str:
+    """One line: the change the gate judged, against what, the filter, and what lay outside it."""
+    files = f"{change.files:,} file{'s' if change.files != 1 else ''}"
+    line = f"change: judged the change against {change.against} (diff-filter {change.filter}, {files} changed): "
+    line += f"{change.outside:,} finding{'s' if change.outside != 1 else ''} outside it"
+    if change.excused:
+        line += f" ({change.excused:,} would fail, need approval or warn in it: reported, not failing)"
+    if change.unplaced:
+        line += f"; {change.unplaced:,} could not be placed (decided as usual unless the policy says otherwise)"
+    return line
 
 
 def summary_line(verdict: Verdict) -> str:

@@ -36,7 +36,7 @@ from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import bounded
 from gatekeeper.reporters.interface import StreamReporter
 from gatekeeper.reporters.jsonstream import Streamed, pieces as json_pieces
-from gatekeeper.verdict import Evaluated, Outcome, Verdict
+from gatekeeper.verdict import ChangeScope, Evaluated, Outcome, Verdict
 
 SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = "https://github.com/gatekeeper/gatekeeper/schemas/report-1.json"
@@ -107,7 +107,23 @@ class JsonFormat(StreamReporter):
             ],
             # The only floats in the document: CVSS scores.
             "findings": Streamed(verdict.results, finding_data, floats=_scores),
+            **({"change": change_data(verdict.change)} if verdict.change is not None else {}),
         }
+
+
+def change_data(change: ChangeScope) -> dict[str, Any]:
+    """The change the gate judged (only with ``check --diff``/``--diff-base``)."""
+    return {
+        "against": bounded(change.against, _SHORT),
+        "diffFile": bounded(change.diff_file, _SHORT) or None,
+        "baseRef": bounded(change.base_ref, _SHORT) or None,
+        "mergeBase": change.merge_base,
+        "filter": change.filter,
+        "files": change.files,
+        "outside": change.outside,
+        "excused": change.excused,
+        "unplaced": change.unplaced,
+    }
 
 
 def _scores(e: Evaluated) -> list[float | None]:
@@ -120,7 +136,7 @@ def finding_data(e: Evaluated) -> dict[str, Any]:
     d = e.decision
     loc = f.location
     pkg = f.package
-    return {
+    data = {
         "tool": f.tool,
         "toolVersion": f.tool_version,
         "kind": f.kind.value,
@@ -172,3 +188,6 @@ def finding_data(e: Evaluated) -> dict[str, Any]:
             "severity": d.severity.label,
         },
     }
+    if e.placed is not None:
+        data["change"] = {"placed": e.placed[0], "why": bounded(e.placed[1], _SHORT)}
+    return data

@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 from gatekeeper import __version__
 from gatekeeper.model import Finding, Location, Severity, fingerprint
+from gatekeeper.paths import relative
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import bounded
 from gatekeeper.reporters.interface import StreamReporter
@@ -95,28 +96,6 @@ def to_json_data(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [to_json_data(v) for v in obj]
     return obj
-
-
-def relative(path: str, root: str | None = None) -> str:
-    """``path`` relative to the checkout ``root``, without a leading ``./`` or ``/``."""
-    path = path.replace("\\", "/")
-    if root:
-        base = root.replace("\\", "/").rstrip("/") + "/"
-        if path.startswith(base):
-            path = path[len(base) :]
-    # NOTE: resolve "." and ".." inside the path, and drop any ".." that would climb
-    # above the repository root: a report's path is attacker-controlled text, and a
-    # consumer resolving "../../etc/passwd" against the checkout must stay inside it.
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(part)
-    return "/".join(parts) or "."
 
 
 def _uri(path: str, root: str | None = None) -> str:
