@@ -66,6 +66,11 @@ class GateRequest(NamedTuple):
     """A git ref (``--diff-base``): judge the diff of ``HEAD`` against its merge base with it."""
     diff_filter: str = "added"
     """``--diff-filter``: which findings of a changed file are in the change (``added``, ``context``, ``file``)."""
+    policy_pins: tuple[tuple[str, str], ...] = ()
+    """Remote policy files (URL, SHA-256) whose bytes are known (a decision record's): read
+    from the cache by that digest even when the ``extends`` has no pin of its own."""
+    offline: bool = False
+    """Never contact a server for a remote policy file: the cache or nothing (``replay``)."""
 
 
 class Prepared(NamedTuple):
@@ -83,8 +88,13 @@ def prepare(request: GateRequest) -> Prepared:
     """Read the policy, the baseline and the approval record, or a ``GateError`` saying why not."""
     from gatekeeper.policy import PolicyError, resolve_policy
 
+    remote = None
+    if request.policy_pins or request.offline:
+        from gatekeeper.sources.remote_policy import FetchOptions
+
+        remote = FetchOptions(dict(request.policy_pins), request.offline)
     try:
-        policy = resolve_policy(request.policy_path, request.environment)
+        policy = resolve_policy(request.policy_path, request.environment, remote)
     except PolicyError as e:
         raise GateError(str(e)) from None
     approval = None

@@ -22,7 +22,9 @@
 The policy digest covers every file of its ``extends`` chain (base first). ``gatekeeper replay
 RECORD`` (``replay``) checks each digest, evaluates the same files again with the record's
 ``today`` (so exception expiry and the baseline ratchet decide as they did) and compares
-each finding's outcome and deciding rule. No finding text or secret is written.
+each finding's outcome and deciding rule. No finding text or secret is written. A remote
+base (``extends: https://...``) is recorded by its URL and digest; replay reads it from the
+cache by that digest and never contacts the server.
 """
 
 from __future__ import annotations
@@ -239,8 +241,13 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
             changed.append(f"{what} {path} changed (sha256 {digest[:12]}... -> {now[:12]}...)")
 
     policy_doc = doc["policy"]
-    for f in policy_doc.get("files") or []:
-        check(f["path"], f.get("sha256"), "policy file")
+    recorded_files = policy_doc.get("files") or []
+    # A remote policy file (a URL) is checked by the loader itself: it reads the recorded
+    # digest from the cache and never contacts the server (``offline`` below).
+    remote = tuple((f["path"], f.get("sha256") or "") for f in recorded_files if "://" in f["path"])
+    for f in recorded_files:
+        if "://" not in f["path"]:
+            check(f["path"], f.get("sha256"), "policy file")
     for r in doc["reports"]:
         check(r["source"], r.get("sha256"), "report")
     for what in ("baseline", "approval"):
@@ -256,13 +263,19 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
         approval_path=(doc.get("approval") or {}).get("path"),
         today=datetime.date.fromisoformat(doc["today"]),
         now=recorded,  # report age as it was
+        policy_pins=tuple((url, digest) for url, digest in remote if digest),
+        offline=True,
     )
     try:
         verdict = run_gate(request)
     except GateError as e:
         raise RecordError(f"{source}: cannot replay: {e}") from None
-    if policy_doc.get("path") and [f["path"] for f in policy_doc.get("files") or []] != [p for p, _ in verdict.policy_files]:
+    if policy_doc.get("path") and [f["path"] for f in recorded_files] != [p for p, _ in verdict.policy_files]:
         changed.append(f"policy {policy_doc['path']}: its extends chain changed")
+    now_digests = dict(verdict.policy_files)
+    for url, digest in remote:
+        if url in now_digests and now_digests[url] != digest:
+            changed.append(f"policy file {url} changed (sha256 {digest[:12]}... -> {now_digests[url][:12]}...)")
     result = compare(doc, verdict)
     result.inputs = changed
     return result, verdict

@@ -16,6 +16,7 @@ from gatekeeper.policy.model import Policy
 
 if TYPE_CHECKING:
     from gatekeeper.policy.layers import Layer
+    from gatekeeper.sources.remote_policy import FetchOptions
 
 __all__ = ["KEY", "Mark", "PolicyError", "load_policy", "parse_yaml", "policy_from_data", "schema", "validate"]
 
@@ -64,24 +65,25 @@ def policy_from_data(data: dict[str, Any], name: str, env: str | None = None) ->
     return to_policy(built, name, env)
 
 
-def load_layers(path: str | Path) -> Layer:
-    """The file and every base it extends, merged (environments not yet applied)."""
+def load_layers(path: str | Path, remote: FetchOptions | None = None) -> Layer:
+    """The file and every base it extends, merged (environments not yet applied); ``remote``:
+    how bases named by URL are read (default: from the cache, else the server)."""
     from gatekeeper.policy.extends import load_chain
     from gatekeeper.policy.layers import merge
 
-    layers = load_chain(Path(path), str(path))
+    layers = load_chain(Path(path), str(path), remote)
     return reduce(merge, layers)
 
 
-def load_policy(path: str | Path, env: str | None = None) -> Policy:
+def load_policy(path: str | Path, env: str | None = None, remote: FetchOptions | None = None) -> Policy:
     """Load and validate a policy file, for environment ``env`` when given."""
-    return to_policy(load_layers(path), str(path), env)
+    return to_policy(load_layers(path, remote), str(path), env)
 
 
-def resolve_policy(path: str | Path | None, env: str | None = None) -> Policy:
+def resolve_policy(path: str | Path | None, env: str | None = None, remote: FetchOptions | None = None) -> Policy:
     """What ``check`` uses: the file when given, else the built-in default (for ``env``)."""
     if path:
-        return load_policy(path, env)
+        return load_policy(path, env, remote)
     if not env:
         # NOTE: the built-in default is ``Policy()`` (tests/test_startup.py checks it equals
         # the merged empty layer), so a small gate needs neither the policy builder nor layers.
