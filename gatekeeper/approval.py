@@ -21,10 +21,17 @@ lets the findings it covers pass. Sample (docs/approval.md describes every field
 
 A finding is identified by a digest of what makes it *that* risk (tool, kind, rule,
 fingerprint, severity as the policy rated it, location, package and installed version), so
-a record covers neither a new finding nor a changed one. The signature is HMAC-SHA256 over
-the canonical JSON (sorted keys, no spaces, UTF-8) of every other field, with a key the
-pipeline keeps in its credential store (``$GATEKEEPER_APPROVAL_KEY``): editing any field by
-hand, or signing with another key, breaks it. The key is never printed.
+a record covers neither a new finding nor a changed one. The signature covers the canonical
+JSON (sorted keys, no spaces, UTF-8) of every other field, so editing any field by hand, or
+signing with another key, breaks it. Two ways to sign (docs/approval.md):
+
+- the approver's private key (``approve --signing-key KEY``: ``algorithm`` ``ed25519`` or
+  ``ecdsa-p256-sha256``, ``keyid``, the signature in base64), checked against the trusted
+  public keys (``check --approvers KEYS``); who approved is the name of the key that verifies;
+- HMAC-SHA256 with a key shared by the pipeline (``$GATEKEEPER_APPROVAL_KEY``), kept for the
+  pipelines that use it: whoever can check such a record can also make one.
+
+A key is never printed.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gatekeeper.signing import ALGORITHMS, PrivateKey, PublicKey, SigningError
 from gatekeeper.verdict import ApprovalUse, Decision, Evaluated, Outcome, Status, Verdict, sort_key, status_of
 
 RECORD_VERSION = 1
@@ -84,6 +92,14 @@ class ApprovalRecord:
     policy: str
     """The policy that asked for approval (for the reader; not compared)."""
     findings: tuple[ApprovedFinding, ...]
+    signed_by: str | None = None
+    """The trusted key that verified the signature (its file name), or ``None`` for a record
+    signed with the shared HMAC key. When set, it is who approved."""
+
+    @property
+    def who(self) -> str:
+        """Who approved, as the gate names them: the verifying key's name, else ``approver``."""
+        return self.signed_by or self.approver
 
 
 def key_from_env(environ: Mapping[str, str]) -> bytes:
@@ -158,18 +174,28 @@ def build(verdict: Verdict, approver: str, reason: str, now: datetime.datetime) 
     return ApprovalRecord(approver, reason, created, verdict.environment, verdict.policy_name, tuple(findings.values()))
 
 
-def dumps(record: ApprovalRecord, key: bytes) -> str:
-    """The signed record as JSON text."""
-    body = _body(record)
-    body["signature"] = _sign(body, key)
+def dumps(record: ApprovalRecord, key: bytes | PrivateKey) -> str:
+    """The signed record as JSON text: with the approver's private key, or the shared HMAC key."""
+    if isinstance(key, PrivateKey):
+        import base64
+
+        from gatekeeper.signing import sign
+
+        body = _body(record, key.algorithm, key.keyid)
+        body["signature"] = base64.b64encode(sign(_canonical(body), key)).decode("ascii")
+    else:
+        body = _body(record)
+        body["signature"] = _sign(body, key)
     from gatekeeper.baseline import review_json
 
     return review_json(body)
 
 
-def loads(text: str, key: bytes, source: str) -> ApprovalRecord:
+def loads(text: str, key: bytes | None, source: str, approvers: tuple[PublicKey, ...] | None = None) -> ApprovalRecord:
     """Parse and verify a record; raises ``ApprovalError`` naming ``source`` unless the
-    signature holds (compared in constant time) and the record is well formed."""
+    signature holds and the record is well formed. With ``approvers`` (``--approvers``) only
+    a signature by one of those keys is trusted; without, only the HMAC of ``key`` (compared
+    in constant time)."""
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except (ValueError, RecursionError) as e:
@@ -177,9 +203,26 @@ def loads(text: str, key: bytes, source: str) -> ApprovalRecord:
     if not isinstance(data, dict) or data.get("kind") != RECORD_KIND:
         raise ApprovalError(f"{source}: not an approval record (no \"kind\": \"{RECORD_KIND}\")")
     signature = data.pop("signature", None)
-    if data.get("algorithm") != ALGORITHM or not isinstance(signature, str):
-        raise ApprovalError(f"{source}: the approval record is not signed with {ALGORITHM}; the gate cannot trust it")
-    if not hmac.compare_digest(signature.encode("ascii", "replace"), _sign(data, key).encode("ascii")):
+    algorithm = data.get("algorithm")
+    signed_by = None
+    if not isinstance(signature, str) or (algorithm != ALGORITHM and algorithm not in ALGORITHMS):
+        raise ApprovalError(
+            f"{source}: the approval record is not signed with {ALGORITHM} or an approver's key ({', '.join(ALGORITHMS)}); "
+            "the gate cannot trust it"
+        )
+    if approvers is not None:
+        if algorithm == ALGORITHM:
+            raise ApprovalError(
+                f"{source}: the approval record is signed with the shared key ({ALGORITHM}), and --approvers trusts only "
+                "records signed with an approver's own key (gatekeeper approve --signing-key); the gate cannot trust it"
+            )
+        signed_by = _signer(data, signature, approvers, source)
+    elif algorithm != ALGORITHM:
+        raise ApprovalError(
+            f"{source}: the approval record is signed with an approver's key ({algorithm}): give the trusted "
+            "approvers' public keys with --approvers KEYS; the gate cannot trust it otherwise"
+        )
+    elif key is None or not hmac.compare_digest(signature.encode("ascii", "replace"), _sign(data, key).encode("ascii")):
         raise ApprovalError(
             f"{source}: the approval record's signature does not match: it was edited after signing, "
             f"or signed with another key than ${KEY_ENV}; the gate cannot trust it"
@@ -188,20 +231,54 @@ def loads(text: str, key: bytes, source: str) -> ApprovalRecord:
         record = _record(data)
     except (KeyError, TypeError, ValueError) as e:
         raise ApprovalError(f"{source}: malformed approval record ({e})") from None
-    if _body(record) != data:
+    if _body(record, algorithm, data.get("keyid")) != data:
         raise ApprovalError(f"{source}: malformed approval record (unexpected fields)")
-    return record
+    return replace(record, signed_by=signed_by)
+
+
+def _signer(data: dict[str, Any], signature: str, approvers: tuple[PublicKey, ...], source: str) -> str:
+    """The name of the trusted key whose signature ``signature`` is, or an ``ApprovalError``."""
+    import base64
+    import binascii
+
+    from gatekeeper.signing import verify
+
+    try:
+        sig = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApprovalError(f"{source}: the approval record's signature is not base64; the gate cannot trust it") from None
+    message = _canonical(data)
+    hint = data.get("keyid")
+    for k in sorted(approvers, key=lambda k: k.keyid != hint):  # the keyid is a hint, never trusted
+        if k.algorithm == data["algorithm"] and verify(message, sig, k):
+            return k.name
+    names = ", ".join(k.name for k in approvers[:10]) + (f" and {len(approvers) - 10} more" if len(approvers) > 10 else "")
+    raise ApprovalError(
+        f"{source}: the approval record is signed by none of the trusted approvers ({names}): signed by another key, "
+        "or edited after signing; the gate cannot trust it"
+    )
 
 
 MAX_RECORD_BYTES = 1_048_576
 """An approval record is a few KB; anything beyond 1 MB is not one."""
 
 
-def read_record(path: str, environ: Mapping[str, str]) -> ApprovalRecord:
-    """The verified approval record at ``path`` (key from ``environ``), or an ``ApprovalError``
-    naming the file and the reason. The only loader of approval files (``check --approval``,
-    ``scan --approval``, ``replay``)."""
-    key = key_from_env(environ)
+def read_approvers(path: str) -> tuple[PublicKey, ...]:
+    """The trusted approvers' public keys (``--approvers``: a PEM file or a directory of them)."""
+    from gatekeeper.signing import read_public_keys
+
+    try:
+        return read_public_keys(path)
+    except SigningError as e:
+        raise ApprovalError(f"--approvers: {e}") from None
+
+
+def read_record(path: str, environ: Mapping[str, str], approvers_path: str | None = None) -> ApprovalRecord:
+    """The verified approval record at ``path`` (signed by one of the keys at ``approvers_path``,
+    else with the HMAC key from ``environ``), or an ``ApprovalError`` naming the file and the
+    reason. The only loader of approval files (``check --approval``, ``scan --approval``, ``replay``)."""
+    approvers = read_approvers(approvers_path) if approvers_path else None
+    key = key_from_env(environ) if approvers is None else None
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read(MAX_RECORD_BYTES + 1)
@@ -211,14 +288,15 @@ def read_record(path: str, environ: Mapping[str, str]) -> ApprovalRecord:
         raise ApprovalError(f"{path}: not an approval record (not UTF-8 text)") from None
     if len(text) > MAX_RECORD_BYTES:
         raise ApprovalError(f"{path}: larger than 1 MB: not an approval record")
-    return loads(text, key, path)
+    return loads(text, key, path, approvers)
 
 
 def apply(verdict: Verdict, record: ApprovalRecord, source: str) -> Verdict:
     """``verdict`` with the findings ``record`` covers approved (they pass, ``decided_by``
     ``approval NAME``); the rest still need approval, and the notices say which and why."""
     notices = list(verdict.notices)
-    who = f"approved by {record.approver} at {record.created}"
+    name = record.who
+    who = f"approved by {name} at {record.created}"
     if record.environment != verdict.environment:
         notices.append(
             f"{source}: the approval is for environment {record.environment or '(none)'}, this gate evaluates "
@@ -234,11 +312,13 @@ def apply(verdict: Verdict, record: ApprovalRecord, source: str) -> Verdict:
                 covered.add(ident)
                 d = e.decision
                 reason = f"{who}: {record.reason} (needed approval: {d.reason})"
-                e = replace(e, decision=Decision(Outcome.PASS, reason, f"{DECIDED_BY} {record.approver}", d.severity))
+                e = replace(e, decision=Decision(Outcome.PASS, reason, f"{DECIDED_BY} {name}", d.severity))
             else:
                 missing.append(e)
         results.append(e)
     results.sort(key=sort_key)
+    if record.signed_by and record.signed_by != record.approver.strip():
+        notices.append(f"{source}: signed with the trusted key {record.signed_by} (the record names its approver {record.approver!r})")
     if covered:
         notices.append(f"{source}: {who} ({record.reason}): covers {len(covered)} of the findings that need approval")
     if missing:
@@ -254,8 +334,8 @@ def apply(verdict: Verdict, record: ApprovalRecord, source: str) -> Verdict:
     status = status_of(results, verdict.problems, verdict.enforce, warned=verdict.gate_warnings)
     uses = list(verdict.approvals)
     if covered:
-        let_pass = sum(1 for e in results if e.decision.decided_by == f"{DECIDED_BY} {record.approver}")
-        uses.append(ApprovalUse(record.approver, f"{DECIDED_BY} {record.approver}", let_pass))
+        let_pass = sum(1 for e in results if e.decision.decided_by == f"{DECIDED_BY} {name}")
+        uses.append(ApprovalUse(name, f"{DECIDED_BY} {name}", let_pass))
     return replace(verdict, results=tuple(results), notices=tuple(notices), status=status, approvals=tuple(uses))
 
 
@@ -265,8 +345,8 @@ def _describe(e: Evaluated) -> str:
     return f"{f.tool} {f.rule_id}{pkg} at {f.location.display()} ({e.decision.severity.label})"
 
 
-def _body(record: ApprovalRecord) -> dict[str, Any]:
-    return {
+def _body(record: ApprovalRecord, algorithm: str = ALGORITHM, keyid: Any = None) -> dict[str, Any]:
+    body = {
         "version": RECORD_VERSION,
         "kind": RECORD_KIND,
         "approver": record.approver,
@@ -278,8 +358,11 @@ def _body(record: ApprovalRecord) -> dict[str, Any]:
             {"id": a.id, "tool": a.tool, "rule": a.rule, "severity": a.severity, "location": a.location, "package": a.package}
             for a in record.findings
         ],
-        "algorithm": ALGORITHM,
+        "algorithm": algorithm,
     }
+    if algorithm != ALGORITHM:
+        body["keyid"] = keyid
+    return body
 
 
 def _record(data: dict[str, Any]) -> ApprovalRecord:

@@ -141,7 +141,11 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
     "--approval",
     "approval_path",
     metavar="FILE",
-    help="A signed approval record (gatekeeper approve) for the findings that need approval; key: $GATEKEEPER_APPROVAL_KEY.",
+    help="A signed approval record (gatekeeper approve) for the findings that need approval; checked with --approvers, else $GATEKEEPER_APPROVAL_KEY.",
+)
+@click.option(
+    "--approvers", "approvers_path", envvar="GATEKEEPER_APPROVERS", metavar="KEYS",
+    help="Trusted approvers' public keys (a PEM file or a directory of them; default: $GATEKEEPER_APPROVERS): --approval must be signed by one.",
 )
 @click.option("--baseline", "baseline_path", metavar="FILE", help="Known findings (gatekeeper baseline create): fail only on new ones.")
 @click.option("--record", "record_path", metavar="FILE", help="Write a decision record (inputs' digests, every decision) for gatekeeper replay.")
@@ -173,6 +177,7 @@ def check(
     env: str | None,
     explain: bool,
     approval_path: str | None,
+    approvers_path: str | None,
     baseline_path: str | None,
     record_path: str | None,
     attest_path: str | None,
@@ -211,7 +216,7 @@ def check(
     if record_path:
         from gatekeeper.record import RecordInputs
 
-        record = (record_path, RecordInputs(policy_path, env, fmt, baseline_path, approval_path))
+        record = (record_path, RecordInputs(policy_path, env, fmt, baseline_path, approval_path, approvers_path=approvers_path))
     attest = attest_inputs(click.get_current_context(), attest_path, signing_key, resource, baseline_path, approval_path)
     outputs = outputs_from(
         options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain, github=github_outputs,
@@ -219,7 +224,8 @@ def check(
     )
     request = GateRequest(
         reports=reports, format=fmt, sonar=sonar_settings, policy_path=policy_path, environment=env,
-        baseline_path=baseline_path, approval_path=approval_path, diff_path=diff_path, diff_base=diff_base, diff_filter=diff_filter,
+        baseline_path=baseline_path, approval_path=approval_path, approvers_path=approvers_path, diff_path=diff_path,
+        diff_base=diff_base, diff_filter=diff_filter,
         # NOTE: a decision record holds each report's digest, taken from the bytes the gate
         # read, and the day it was decided on.
         today=record[1].today if record else None, digest=record is not None or attest is not None,
@@ -381,6 +387,7 @@ def scan(
     explain: bool,
     baseline_path: str | None,
     approval_path: str | None,
+    approvers_path: str | None,
     **options: Any,
 ) -> Finished:
     """Run the scanners on PATH (default: .) in containers, then gate their reports as check does.
@@ -402,7 +409,10 @@ def scan(
     except ScannerConfigError as e:
         raise GateError(str(e)) from None
     # The policy, baseline and approval are read before any scanner runs: a bad one fails fast.
-    prepared = prepare(GateRequest(policy_path=policy_path, environment=env, baseline_path=baseline_path, approval_path=approval_path))
+    prepared = prepare(GateRequest(
+        policy_path=policy_path, environment=env, baseline_path=baseline_path, approval_path=approval_path,
+        approvers_path=approvers_path,
+    ))
     for name in (*names, *(n for n in local_names if n != "all")):
         if name not in available:
             raise click.BadParameter(f"unknown scanner {name!r} (known: {', '.join(available)})") from None
@@ -440,7 +450,7 @@ def scan(
 # approval options as they are. Not --record: its reports are not files a replay could
 # read again (keep them with --reports-dir and gate them with check --record).
 _GATE_OPTIONS = ("policy_path", "env", *(f"{spec.name}_path" for spec in FILE_OUTPUTS), "colour", "max_listed",
-                 "annotations", "explain", "baseline_path", "approval_path")
+                 "annotations", "explain", "baseline_path", "approval_path", "approvers_path")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 
@@ -449,11 +459,16 @@ scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name =
 @click.option("--approver", required=True, envvar="GATEKEEPER_APPROVER", metavar="NAME", help="Who approves (default: $GATEKEEPER_APPROVER).")
 @click.option("--reason", required=True, metavar="TEXT", help="Why the findings may ship (a ticket, a change number).")
 @click.option("-o", "--output", "output_path", required=True, metavar="FILE", help="Where to write the signed approval record (- for stdout).")
+@click.option(
+    "--signing-key", "signing_key", metavar="KEY",
+    help="Sign with the approver's own PEM private key (Ed25519 or ECDSA P-256; passphrase: $GATEKEEPER_SIGNING_KEY_PASSWORD) instead of $GATEKEEPER_APPROVAL_KEY.",
+)
 def approve(
     reports: tuple[str, ...],
     approver: str,
     reason: str,
     output_path: str,
+    signing_key: str | None,
     fmt: str | dict[str, str] | None,
     policy_path: str | None,
     env: str | None,
@@ -462,8 +477,9 @@ def approve(
     """Record a person's approval of the findings in REPORTs that need it (docs/approval.md).
 
     Evaluates like check (with the gate's --baseline, if it has one), then writes a record
-    of exactly the findings that need approval, signed with $GATEKEEPER_APPROVAL_KEY; pass
-    it to check --approval. Exit codes: 0 written, 1 the gate fails whatever is approved,
+    of exactly the findings that need approval, signed with the approver's --signing-key (check
+    it with check --approvers) or with $GATEKEEPER_APPROVAL_KEY; pass it to check --approval.
+    Exit codes: 0 written, 1 the gate fails whatever is approved,
     2 nothing to approve or the gate could not be evaluated.
     """
     from gatekeeper import approval, output
@@ -471,8 +487,17 @@ def approve(
     from gatekeeper.reporters.escape import terminal
     from gatekeeper.verdict import Status
 
+    key: Any
     try:
-        key = approval.key_from_env(os.environ)
+        if signing_key:
+            from gatekeeper.signing import SigningError, read_private_key
+
+            try:
+                key = read_private_key(signing_key, os.environ)
+            except SigningError as e:
+                raise GateError(str(e)) from None
+        else:
+            key = approval.key_from_env(os.environ)
     except approval.ApprovalError as e:
         raise GateError(str(e)) from None
     check_formats_named(fmt, reports)

@@ -71,6 +71,9 @@ class GateRequest(NamedTuple):
     from the cache by that digest even when the ``extends`` has no pin of its own."""
     offline: bool = False
     """Never contact a server for a remote policy file: the cache or nothing (``replay``)."""
+    approvers_path: str | None = None
+    """Trusted approvers' public keys (``--approvers``: a PEM file or a directory): the approval
+    record must be signed by one of them; ``None``: by the shared HMAC key."""
 
 
 class Prepared(NamedTuple):
@@ -102,7 +105,7 @@ def prepare(request: GateRequest) -> Prepared:
         from gatekeeper.approval import ApprovalError, read_record
 
         try:
-            approval = read_record(request.approval_path, os.environ)
+            approval = read_record(request.approval_path, os.environ, request.approvers_path)
         except ApprovalError as e:
             raise GateError(str(e)) from None
     baseline = load_baseline(request.baseline_path) if request.baseline_path else None

@@ -61,6 +61,24 @@ def file_sha256(path: str | Path) -> str | None:
     return h.hexdigest()
 
 
+def keys_sha256(path: str) -> str | None:
+    """The SHA-256 of a key file, or of a directory of keys: each ``*.pem``/``*.pub`` file's
+    digest and name, in name order (so a key added, removed or changed changes it)."""
+    if not os.path.isdir(path):
+        return file_sha256(path)
+    try:
+        names = sorted(n for n in os.listdir(path) if n.endswith((".pem", ".pub")) and not n.startswith("."))
+    except OSError:
+        return None
+    lines = []
+    for name in names:
+        digest = file_sha256(os.path.join(path, name))
+        if digest is None:
+            return None
+        lines.append(f"{digest}  {name}\n")
+    return hashlib.sha256("".join(lines).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def policy_digest(files: list[dict[str, Any]]) -> str:
     """One digest over the chain: each file's digest and name, in order."""
     text = "".join(f"{f['sha256']}  {f['path']}\n" for f in files)
@@ -77,6 +95,8 @@ class RecordInputs:
     baseline_path: str | None = None
     approval_path: str | None = None
     now: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))
+    approvers_path: str | None = None
+    """The trusted approvers' keys (``--approvers``) the approval record was checked with."""
 
     @property
     def today(self) -> datetime.date:
@@ -118,6 +138,9 @@ def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
         },
         "baseline": None if not inputs.baseline_path else {"path": inputs.baseline_path, "sha256": file_sha256(inputs.baseline_path)},
         "approval": None if not inputs.approval_path else {"path": inputs.approval_path, "sha256": file_sha256(inputs.approval_path)},
+        # Only when used: records of gates without --approvers stay as they were.
+        **({"approvers": {"path": inputs.approvers_path, "sha256": keys_sha256(inputs.approvers_path)}}
+           if inputs.approvers_path and inputs.approval_path else {}),
         "format": inputs.format,
         "reports": [
             {
@@ -234,7 +257,7 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
     def check(path: str, digest: str | None, what: str) -> None:
         if not digest:
             raise RecordError(f"{source}: cannot replay: {what} {path} was not recorded with a digest (standard input or a server)")
-        now = file_sha256(path)
+        now = keys_sha256(path) if what == "approvers' keys" else file_sha256(path)
         if now is None:
             raise RecordError(f"{source}: cannot replay: {what} {path} cannot be read")
         if now != digest:
@@ -253,6 +276,8 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
     for what in ("baseline", "approval"):
         if doc.get(what):
             check(doc[what]["path"], doc[what].get("sha256"), what)
+    if doc.get("approvers"):
+        check(doc["approvers"]["path"], doc["approvers"].get("sha256"), "approvers' keys")
     recorded = datetime.datetime.fromisoformat(str(doc.get("time", "")).replace("Z", "+00:00")) if doc.get("time") else None
     request = GateRequest(
         reports=tuple(r["source"] for r in doc["reports"]),
@@ -261,6 +286,7 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
         environment=policy_doc.get("environment"),
         baseline_path=(doc.get("baseline") or {}).get("path"),
         approval_path=(doc.get("approval") or {}).get("path"),
+        approvers_path=(doc.get("approvers") or {}).get("path"),
         today=datetime.date.fromisoformat(doc["today"]),
         now=recorded,  # report age as it was
         policy_pins=tuple((url, digest) for url, digest in remote if digest),
