@@ -101,6 +101,9 @@ class Outputs(NamedTuple):
     """``(path, record.RecordInputs)`` for a decision record (``--record``)."""
     attest: tuple[str, Any] | None = None
     """``(path, attestation.AttestInputs)`` for a signed attestation (``--attest``)."""
+    pr_comment: tuple[str | None, float] | None = None
+    """``(comment id or None: the policy's name, timeout)`` to post the summary on the pull
+    request (``--pr-comment``)."""
 
     def path(self, name: str) -> str | None:
         return dict(self.files).get(name)
@@ -108,6 +111,16 @@ class Outputs(NamedTuple):
     def to_stdout(self) -> bool:
         """True when a machine-readable output goes to stdout (then people read stderr)."""
         return any(path == "-" for _, path in self.files)
+
+
+def pr_comment_from(options: dict[str, Any]) -> tuple[str | None, float] | None:
+    """``Outputs.pr_comment`` from ``--pr-comment``, ``--pr-comment-id`` and
+    ``--pr-comment-timeout`` (taken out of ``options``)."""
+    wanted = options.pop("pr_comment", False)
+    name, timeout = options.pop("pr_comment_id", None), options.pop("pr_comment_timeout", 10.0)
+    if name is not None and not wanted:
+        raise click.UsageError("--pr-comment-id is given without --pr-comment")
+    return (name, timeout) if wanted else None
 
 
 def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
@@ -155,6 +168,9 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
     "--diff-filter", type=click.Choice(DIFF_FILTERS), default="added", show_default=True,
     help="In the change: findings on added lines, within the diff's hunks (context), or anywhere in a changed file.",
 )
+@click.option("--pr-comment", is_flag=True, help="Post the Markdown summary as a comment on the pull request (GitHub) or merge request (GitLab), updating the gate's earlier comment (docs/pull-requests.md).")
+@click.option("--pr-comment-id", metavar="NAME", help="Tell this gate's comment apart from other gates' on the same pull request (default: the policy's name and environment).")
+@click.option("--pr-comment-timeout", default=10.0, show_default=True, type=Seconds(min=0, min_open=True), metavar="SECONDS", help="Timeout of each request posting the comment.")
 @click.option("--sonar-url", metavar="URL", help="Also gate a project read from this SonarQube/SonarCloud server (token: $SONAR_TOKEN).")
 @click.option("--sonar-project", metavar="KEY", help="SonarQube project key (with --sonar-url).")
 @click.option("--sonar-branch", metavar="NAME", help="Read this branch's analysis instead of the main branch's.")
@@ -220,7 +236,7 @@ def check(
     attest = attest_inputs(click.get_current_context(), attest_path, signing_key, resource, baseline_path, approval_path)
     outputs = outputs_from(
         options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain, github=github_outputs,
-        record=record, attest=attest,
+        record=record, attest=attest, pr_comment=pr_comment_from(options),
     )
     request = GateRequest(
         reports=reports, format=fmt, sonar=sonar_settings, policy_path=policy_path, environment=env,
@@ -259,7 +275,34 @@ def deliver(verdict: Any, outputs: Outputs) -> Finished:
     stream.write(text)
     stream.flush()
     write_reports(verdict, outputs)
+    if outputs.pr_comment is not None:
+        post_pr_comment(verdict, *outputs.pr_comment)
     return Finished(exit_code(verdict.status), verdict)
+
+
+def post_pr_comment(verdict: Any, name: str | None, timeout: float) -> None:
+    """The Markdown summary as the gate's comment on the pull request; a failure is a
+    warning on stderr and never changes the exit code (docs/pull-requests.md)."""
+    from gatekeeper import output
+    from gatekeeper.reporters.escape import message_lines
+    from gatekeeper.reporters.markdown import MarkdownFormat
+
+    from gatekeeper import pr_comment
+
+    token = ""
+    try:
+        target = pr_comment.target_from_env(os.environ)
+        token = target.token
+        root = os.environ.get("GITHUB_WORKSPACE") or os.environ.get("CI_PROJECT_DIR") or os.getcwd()
+        markdown = MarkdownFormat(root=root).format(verdict)
+        done = pr_comment.publish(markdown, name or pr_comment.comment_id(verdict.policy_name, verdict.environment),
+                                  target, timeout=timeout)
+        output.err(message_lines(f"gatekeeper: {done}"))
+    except Exception as e:  # noqa: BLE001 - a comment never decides the gate
+        reason = str(e) if isinstance(e, pr_comment.CommentError) else f"internal error: {type(e).__name__}"
+        if token:
+            reason = reason.replace(token, "***")
+        output.err(message_lines(f"gatekeeper: warning: no pull-request comment posted: {reason}; the verdict stands"))
 
 
 def write_reports(verdict: Any, outputs: Outputs) -> None:
@@ -403,7 +446,8 @@ def scan(
     from gatekeeper.scanners import ScannerConfigError, load_scanner_config
     from gatekeeper.sources.docker_runner import Progress, ScanSettings, collect
 
-    outputs = outputs_from(options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain)
+    outputs = outputs_from(options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain,
+                           pr_comment=pr_comment_from(options))
     try:
         available = load_scanner_config(config_path)
     except ScannerConfigError as e:
@@ -450,7 +494,8 @@ def scan(
 # approval options as they are. Not --record: its reports are not files a replay could
 # read again (keep them with --reports-dir and gate them with check --record).
 _GATE_OPTIONS = ("policy_path", "env", *(f"{spec.name}_path" for spec in FILE_OUTPUTS), "colour", "max_listed",
-                 "annotations", "explain", "baseline_path", "approval_path", "approvers_path")
+                 "annotations", "explain", "baseline_path", "approval_path", "approvers_path", "pr_comment",
+                 "pr_comment_id", "pr_comment_timeout")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("gatekeeper.gate",),  # the one pipeline: request -> verdict
     ("gatekeeper.record", "gatekeeper.attestation"),
     ("gatekeeper.reporters",),  # verdict -> text, pure
-    ("gatekeeper.output", "gatekeeper.github"),  # the only writers
+    ("gatekeeper.output", "gatekeeper.github", "gatekeeper.pr_comment"),  # the only writers
     ("gatekeeper.cli_options", "gatekeeper.cli", "gatekeeper.cli_beyond", "gatekeeper.cli_attest", "gatekeeper.__main__"),
 ]
 
