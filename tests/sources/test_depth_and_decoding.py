@@ -1,6 +1,8 @@
 """The fast paths of reading a report agree with the slow ones they replace (bench/README.md).
 
 - ``nested_deeper_than`` (on the text) answers as ``check_depth`` (on the decoded document);
+- ``skeleton`` (escapes removed after the translation) is the text with its escaped quotes and
+  backslashes removed first, and holds all its colons;
 - orjson decodes to the same document as ``json``, and ``jsonstream.pieces`` writes the same bytes
   as ``json.dumps(indent=2, ensure_ascii=False)``.
 """
@@ -17,7 +19,7 @@ from gatekeeper.reporters.escape import json_inert
 from gatekeeper.reporters.jsonstream import pieces
 from gatekeeper.sources import decode
 from gatekeeper.sources.decode import decode_json
-from gatekeeper.sources.files import nested_deeper_than
+from gatekeeper.sources.files import nested_deeper_than, skeleton
 
 _TEXT = st.text(alphabet=st.sampled_from('ab[]{}"\\\n\u2028é/'), max_size=8)
 _SCALARS = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _TEXT | st.floats(1e-4, 1e15)
@@ -37,6 +39,29 @@ def _too_deep(doc: object, limit: int) -> bool:
 def test_text_depth_check_agrees_with_the_document_walk(doc: object, limit: int, indent: bool) -> None:
     data = json.dumps(doc, indent=2 if indent else None, ensure_ascii=False).encode()
     assert nested_deeper_than(data, limit) == _too_deep(doc, limit)
+
+
+_ESCAPY = st.text(alphabet=st.sampled_from('ab:u[]{}"\\\n\t\x00/é\u2028bfnrt'), max_size=10)
+_ESCAPY_DOCS = st.recursive(
+    st.none() | _ESCAPY, lambda c: st.lists(c, max_size=3) | st.dictionaries(_ESCAPY, c, max_size=3), max_leaves=30
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ESCAPY_DOCS, st.booleans(), st.booleans())
+def test_the_skeleton_is_the_text_without_escaped_quotes_and_backslashes(doc: object, ascii: bool, indent: bool) -> None:
+    # The skeleton drops escaped quotes and backslashes after deleting the bytes that matter
+    # to neither; the previous order (escapes first, over the whole text) is the reference.
+    import re
+
+    data = json.dumps(doc, ensure_ascii=ascii, indent=2 if indent else None).encode()
+    reference = re.sub(rb'\\[\\"]', b"", data).translate(
+        bytes.maketrans(b"{}", b"[]"), bytes(b for b in range(256) if b not in b'[]{}":')
+    )
+    bones = skeleton(data)
+    assert bones.translate(None, b"\\/bfnrtu") == reference
+    assert bones.count(b":") == data.count(b":")
+    assert decode.colons(data, bones.count(b":")) == decode.colons(data)
 
 
 def test_depth_at_the_limit() -> None:
