@@ -171,6 +171,14 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
 @click.option("--pr-comment", is_flag=True, help="Post the Markdown summary as a comment on the pull request (GitHub) or merge request (GitLab), updating the gate's earlier comment (docs/pull-requests.md).")
 @click.option("--pr-comment-id", metavar="NAME", help="Tell this gate's comment apart from other gates' on the same pull request (default: the policy's name and environment).")
 @click.option("--pr-comment-timeout", default=10.0, show_default=True, type=Seconds(min=0, min_open=True), metavar="SECONDS", help="Timeout of each request posting the comment.")
+@click.option(
+    "--kev", "kev_path", envvar="GATEKEEPER_KEV", metavar="FILE",
+    help="CISA's KEV catalog (JSON): a listed vulnerability fails whatever its severity (default: $GATEKEEPER_KEV, else the policy's data: kev).",
+)
+@click.option(
+    "--epss", "epss_path", envvar="GATEKEEPER_EPSS", metavar="FILE",
+    help="FIRST's EPSS scores (CSV, plain or gzip) for the policy's EPSS conditions (default: $GATEKEEPER_EPSS, else the policy's data: epss).",
+)
 @click.option("--sonar-url", metavar="URL", help="Also gate a project read from this SonarQube/SonarCloud server (token: $SONAR_TOKEN).")
 @click.option("--sonar-project", metavar="KEY", help="SonarQube project key (with --sonar-url).")
 @click.option("--sonar-branch", metavar="NAME", help="Read this branch's analysis instead of the main branch's.")
@@ -202,6 +210,8 @@ def check(
     diff_path: str | None,
     diff_base: str | None,
     diff_filter: str,
+    kev_path: str | None,
+    epss_path: str | None,
     **options: Any,
 ) -> Finished:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
@@ -245,6 +255,7 @@ def check(
         # NOTE: a decision record holds each report's digest, taken from the bytes the gate
         # read, and the day it was decided on.
         today=record[1].today if record else None, digest=record is not None or attest is not None,
+        kev_path=kev_path or None, epss_path=epss_path or None,
     )
     return deliver(run_gate(request), outputs)
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from gatekeeper.baseline import Baseline
     from gatekeeper.change import Change
     from gatekeeper.policy import Policy
+    from gatekeeper.risk import RiskData
 
 
 class GateError(Exception):
@@ -74,6 +75,12 @@ class GateRequest(NamedTuple):
     approvers_path: str | None = None
     """Trusted approvers' public keys (``--approvers``: a PEM file or a directory): the approval
     record must be signed by one of them; ``None``: by the shared HMAC key."""
+    kev_path: str | None = None
+    """CISA's KEV catalog (``--kev``, ``$GATEKEEPER_KEV``); ``None``: the policy's ``data: {kev}``."""
+    epss_path: str | None = None
+    """FIRST's EPSS scores (``--epss``, ``$GATEKEEPER_EPSS``); ``None``: the policy's ``data: {epss}``."""
+    vex_paths: tuple[str, ...] = ()
+    """VEX documents (``--vex``, ``$GATEKEEPER_VEX``); empty: the policy's ``data: {vex}``."""
 
 
 class Prepared(NamedTuple):
@@ -85,6 +92,8 @@ class Prepared(NamedTuple):
     approval: ApprovalRecord | None = None
     change: Change | None = None
     """The change judged (``--diff``, ``--diff-base``), read and parsed."""
+    risk: RiskData | None = None
+    """The KEV catalog and EPSS scores, when given (on the request or by the policy)."""
 
 
 def prepare(request: GateRequest) -> Prepared:
@@ -110,7 +119,8 @@ def prepare(request: GateRequest) -> Prepared:
             raise GateError(str(e)) from None
     baseline = load_baseline(request.baseline_path) if request.baseline_path else None
     change = load_change(request) if request.diff_path or request.diff_base else None
-    return Prepared(request, policy, baseline, approval, change)
+    risk = load_risk(request.kev_path or policy.kev_path, request.epss_path or policy.epss_path, policy)
+    return Prepared(request, policy, baseline, approval, change, risk)
 
 
 def load(request: GateRequest) -> list[Report]:
@@ -136,6 +146,7 @@ def decide(prepared: Prepared, reports: Sequence[Report]) -> Verdict:
     verdict = evaluate(
         reports, prepared.policy, today=request.today or datetime.date.today(), baseline=prepared.baseline, now=request.now,
         change=prepared.change,
+        risk=prepared.risk,
     )
     if prepared.approval is not None:
         from gatekeeper.approval import apply
@@ -184,6 +195,37 @@ def _size(name: str) -> int:
         return os.stat(name).st_size
     except OSError:  # standard input, or unreadable (reading it says why)
         return 0
+
+
+def load_risk(kev_path: str | None, epss_path: str | None, policy: Policy) -> RiskData | None:
+    """The KEV catalog and EPSS scores named (the request's, else the policy's ``data:``), or a
+    ``GateError`` naming the file and the reason. A policy with an EPSS condition and no
+    scores to apply it is an error too: it would otherwise pass what it cannot score."""
+    if not epss_path and policy.uses_epss():
+        raise GateError(
+            f"{policy.name}: the policy decides by EPSS (fail_on_epss, ...) but no EPSS scores were given "
+            "(--epss FILE, $GATEKEEPER_EPSS or data: {epss: FILE}; gatekeeper data fetch downloads them)"
+        )
+    if not kev_path and not epss_path:
+        return None
+    from gatekeeper.risk import RiskData, RiskDataError, parse_epss, parse_kev
+    from gatekeeper.sources import SourceError
+    from gatekeeper.sources.datafiles import read_data
+
+    files: list[tuple[str, str, str]] = []
+    kev = epss = None
+    try:
+        if kev_path:
+            data, digest = read_data(kev_path, "KEV catalog")
+            kev = parse_kev(data, kev_path)
+            files.append(("kev", kev_path, digest))
+        if epss_path:
+            data, digest = read_data(epss_path, "EPSS scores")
+            epss = parse_epss(data, epss_path)
+            files.append(("epss", epss_path, digest))
+    except (SourceError, RiskDataError) as e:
+        raise GateError(f"{e}; the gate was not evaluated") from None
+    return RiskData(kev, epss, tuple(files))
 
 
 def load_baseline(path: str) -> Baseline:

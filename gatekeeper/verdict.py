@@ -9,10 +9,13 @@ import datetime
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gatekeeper.model import Finding, Report, Severity
 from gatekeeper.speed import fast_init
+
+if TYPE_CHECKING:
+    from gatekeeper.risk import Exploitation
 
 
 class Outcome(str, enum.Enum):
@@ -76,6 +79,8 @@ class Evaluated:
     """In the ``check --baseline`` file: not a new finding."""
     placed: tuple[str, str] | None = None
     """When the gate judges a change (``check --diff``): ``("in" | "outside" | "unplaced", why)``."""
+    exploitation: Exploitation | None = None
+    """Its KEV entry and EPSS score, when ``--kev``/``--epss`` data knows it."""
 
     @property
     def seen_by(self) -> tuple[str, ...]:
@@ -178,6 +183,11 @@ class Verdict:
     """The approval records that let findings pass, by approver (reporters word them from here)."""
     change: ChangeScope | None = None
     """The change judged (``check --diff``/``--diff-base``); ``None``: the whole codebase."""
+    data_files: tuple[tuple[str, str, str], ...] = ()
+    """The data files the decisions used, each (kind, path, sha256), kind ``kev``, ``epss``
+    or ``vex`` (decision records and attestations read them)."""
+    data_dates: tuple[tuple[str, str, str], ...] = ()
+    """(kind, version, release time as ISO 8601 UTC) of the KEV catalog and EPSS scores used."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for e in self.results if e.decision.outcome is outcome)

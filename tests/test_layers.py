@@ -20,7 +20,7 @@ PACKAGE = ROOT / "gatekeeper"
 LAYERS: list[tuple[str, ...]] = [
     ("gatekeeper", "gatekeeper.speed", "gatekeeper.paths"),  # the version; the speed devices that are not I/O; repository paths
     ("gatekeeper.model",),
-    ("gatekeeper.adapters",),
+    ("gatekeeper.adapters", "gatekeeper.risk"),  # documents -> findings; KEV/EPSS data -> lookup tables
     ("gatekeeper.sources", "gatekeeper.scanners"),
     ("gatekeeper.verdict",),
     ("gatekeeper.integrity", "gatekeeper.baseline", "gatekeeper.signing", "gatekeeper.change"),  # change: a diff and what lies in it

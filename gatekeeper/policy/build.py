@@ -25,10 +25,11 @@ from gatekeeper.policy.model import (
     Thresholds,
 )
 from gatekeeper.policy.select import Selector, VersionMatch
+from gatekeeper.policy.exploitation import EPSS_KEYS, KEV_KEYS, data_settings, exploitation_settings
 
 CLOCK_SKEW = datetime.timedelta(days=1)
 """How far in the future an exception's ``created`` day may be (time zones, clock skew)."""
-_THRESHOLD_KEYS = ("fail_on", "warn_on", "fail_on_cvss", "warn_on_cvss", "ignore_unfixed", "approve_on")
+_THRESHOLD_KEYS = ("fail_on", "warn_on", "fail_on_cvss", "warn_on_cvss", "ignore_unfixed", "approve_on", *EPSS_KEYS)
 Path = tuple[Any, ...]
 
 
@@ -127,6 +128,7 @@ def _rule(data: dict[str, Any], path: Path, problems: Problems) -> Rule:
             warn_on_cvss=thresholds.get("warn_on_cvss"),
             ignore_unfixed=thresholds.get("ignore_unfixed"),
             approve_on=_severity(thresholds.get("approve_on")),
+            **exploitation_settings(data, (*path,), problems),
         ),
         budget=Budget(Severity.parse(budget["severity"]), budget["max"]) if budget else None,
         warn_only=data.get("mode") == "warn",
@@ -268,6 +270,8 @@ def layer(data: dict[str, Any], problems: Problems, path: Path = ()) -> Layer:
     environments = data.get("environments") if not path else None
     if isinstance(data, dict):
         _check_approve_on(data, path, problems)
+        settings.update(exploitation_settings(data, path, problems, top=True))
+        settings.update(data_settings(data, path, problems))
     return Layer(
         source=problems.source,
         settings=settings,

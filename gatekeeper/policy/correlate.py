@@ -164,7 +164,8 @@ def correlate(decided: Sequence[tuple[Evaluated, T]], origin: Callable[[Evaluate
         ranked = sorted(members, key=lambda i: _worst(decided[i][0]))
         primary, extra = decided[ranked[0]]
         also = tuple(decided[i][0].finding for i in ranked[1:])
-        out.append((Evaluated(primary.finding, primary.decision, also=also), extra))
+        x = next((decided[i][0].exploitation for i in ranked if decided[i][0].exploitation is not None), None)
+        out.append((Evaluated(primary.finding, primary.decision, also=also, exploitation=x), extra))
     return out
 
 

@@ -43,6 +43,7 @@ from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key, 
 if TYPE_CHECKING:
     from gatekeeper.baseline import Baseline
     from gatekeeper.change import Change
+    from gatekeeper.risk import EpssScore, Exploitation, RiskData
 
 _ACTION_OUTCOME = {
     Action.FAIL: Outcome.FAIL,
@@ -72,7 +73,8 @@ Memo = dict[tuple[object, ...], Decision]
 
 
 def _thresholds(
-    f: Finding, severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None, memo: Memo | None = None
+    f: Finding, severity: Severity, rated: str, t: Thresholds, policy: Policy, by: str | None, memo: Memo | None = None,
+    epss_data: bool = False, epss: EpssScore | None = None,
 ) -> Decision:
     """Decide by thresholds; ``by`` names the rule, or ``None`` for the top-level settings.
 
@@ -82,7 +84,7 @@ def _thresholds(
     status = f.status if unfixed else None  # NOTE: the status is only read for an unfixed finding
     score = f.cvss_score
     if memo is None:
-        return _decide_by_thresholds(policy, t, by, severity, rated, unfixed, status, score)
+        return _decide_by_thresholds(policy, t, by, severity, rated, unfixed, status, score, epss_data, epss)
     # NOTE: a speed device. 50k findings of one report come to a few hundred distinct
     # threshold decisions; deciding (and formatting the reason strings) once per distinct
     # input instead of once per finding was ~10% of a large report's gate (bench/README.md).
@@ -90,14 +92,34 @@ def _thresholds(
     # for the memo's life (one evaluation): a new input to that decision has to be a new
     # parameter, and goes into this key beside it. The thresholds are keyed by identity:
     # they belong to the policy, which outlives the memo.
-    key = (id(t), by, severity, rated, unfixed, status, score)
+    key = (id(t), by, severity, rated, unfixed, status, score, epss_data, epss)
     decided = memo.get(key)
     if decided is None:
-        decided = memo[key] = _decide_by_thresholds(policy, t, by, severity, rated, unfixed, status, score)
+        decided = memo[key] = _decide_by_thresholds(policy, t, by, severity, rated, unfixed, status, score, epss_data, epss)
     return decided
 
 
 def _decide_by_thresholds(
+    policy: Policy, t: Thresholds, by: str | None, severity: Severity, rated: str, unfixed: bool,
+    status: str | None, score: float | None, epss_data: bool = False, epss: EpssScore | None = None,
+) -> Decision:
+    """Decide by thresholds; ``epss_data``: EPSS scores were given and the finding is a
+    vulnerability, ``epss`` its score (``None``: unscored)."""
+    if not epss_data:
+        return _by_severity(policy, t, by, severity, rated, unfixed, status, score)
+    from gatekeeper.policy.exploitation import by_epss
+
+    def pick(name: str) -> object:
+        own = getattr(t, name)
+        return own if own is not None else getattr(policy, name)
+
+    base = _by_severity(policy, t, by, severity, rated, unfixed, status, score)
+    if unfixed and pick("ignore_unfixed"):  # EPSS decides after ignore_unfixed; only KEV pierces it
+        return base
+    return by_epss(base, pick, epss, lambda outcome, reason, setting: Decision(outcome, reason, by or setting, severity))
+
+
+def _by_severity(
     policy: Policy, t: Thresholds, by: str | None, severity: Severity, rated: str, unfixed: bool,
     status: str | None, score: float | None,
 ) -> Decision:
@@ -138,7 +160,10 @@ def _by_licence(f: Finding, severity: Severity, licenses: Licenses, by: str | No
     return Decision(d.outcome, d.reason, by or d.setting, severity)
 
 
-def _by_rule(f: Finding, severity: Severity, rated: str, rule: Rule, policy: Policy, memo: Memo | None = None) -> Decision:
+def _by_rule(
+    f: Finding, severity: Severity, rated: str, rule: Rule, policy: Policy, memo: Memo | None = None,
+    epss_data: bool = False, epss: EpssScore | None = None,
+) -> Decision:
     by = f"rule {rule.id} ({rule.origin})"
     licenses = policy.licenses.refined_by(rule.licenses) if policy.licenses else rule.licenses
     if rule.action is not None:
@@ -148,14 +173,17 @@ def _by_rule(f: Finding, severity: Severity, rated: str, rule: Rule, policy: Pol
         d = _by_licence(f, severity, licenses, by)
         d = replace(d, reason=f"{d.reason} (rule {rule.id})")
     else:
-        d = _thresholds(f, severity, rated, rule.thresholds, policy, by, memo)
+        d = _thresholds(f, severity, rated, rule.thresholds, policy, by, memo, epss_data, epss)
         d = replace(d, reason=f"{d.reason} (rule {rule.id})")
     return d
 
 
 def _decide(
-    f: Finding, policy: Policy, categories: frozenset[str], ledger: ExceptionLedger | None, memo: Memo | None = None
+    f: Finding, policy: Policy, categories: frozenset[str], ledger: ExceptionLedger | None, memo: Memo | None = None,
+    x: Exploitation | None = None, epss_data: bool = False,
 ) -> tuple[Decision, Rule | None]:
+    """The decision on ``f`` and the rule that made it; ``x``: what ``--kev``/``--epss`` data
+    knows of it, ``epss_data``: EPSS scores were given and ``f`` is a vulnerability."""
     severity, override = rate(f, policy, categories)
     if override is not None:
         why = f": {override.reason}" if override.reason else ""
@@ -168,11 +196,14 @@ def _decide(
         why = f.suppression.justification or "no reason given"
         reason = f"suppressed in {f.tool} ({f.suppression.kind}): {why}"
         return Decision(Outcome.SUPPRESSED, reason, f"{f.tool} suppression", severity), None
-    x = ledger.find(f, categories, severity) if ledger else None
-    if x is not None:
-        who = f"owner {x.owner}" + (f", approved by {x.approved_by}" if x.approved_by and x.approved_by != x.owner else "")
-        reason = f"excepted until {x.expires} ({who}): {x.reason}"
-        return Decision(Outcome.SUPPRESSED, reason, f"exception {x.id}", severity), None
+    exc = ledger.find(f, categories, severity) if ledger else None
+    if exc is not None:
+        who = f"owner {exc.owner}" + (f", approved by {exc.approved_by}" if exc.approved_by and exc.approved_by != exc.owner else "")
+        reason = f"excepted until {exc.expires} ({who}): {exc.reason}"
+        if x is not None and x.kev is not None:
+            reason += f"; {x.kev.cve} is known exploited (CISA KEV): accepted by this exception"
+        return Decision(Outcome.SUPPRESSED, reason, f"exception {exc.id}", severity), None
+    epss = x.epss if x is not None else None
     preview: Decision | None = None
     decided: tuple[Decision, Rule | None] | None = None
     for rule in policy.rules:
@@ -181,12 +212,12 @@ def _decide(
         if rule.warn_only:
             # A rule being rolled out only previews: it never takes a finding from the rules
             # after it, so it can add warnings but never weaken the gate.
-            d = _by_rule(f, severity, rated, rule, policy, memo)
+            d = _by_rule(f, severity, rated, rule, policy, memo, epss_data, epss)
             if preview is None and d.outcome in (Outcome.FAIL, Outcome.APPROVE):
                 would = "fail" if d.outcome is Outcome.FAIL else "need approval"
                 preview = replace(d, outcome=Outcome.WARN, reason=f"{d.reason}; rule in warn mode, would {would}")
             continue
-        decided = _by_rule(f, severity, rated, rule, policy, memo), rule
+        decided = _by_rule(f, severity, rated, rule, policy, memo, epss_data, epss), rule
         break
     if decided is None:
         if f.kind is Kind.SECRET:
@@ -202,7 +233,13 @@ def _decide(
             why = "a licence the scanner did not rate, and the policy has no licences: section to judge it"
             decided = Decision(Outcome.PASS, why, "licenses", f.severity), None
         else:
-            decided = _thresholds(f, severity, rated, _TOP_LEVEL, policy, None, memo), None
+            decided = _thresholds(f, severity, rated, _TOP_LEVEL, policy, None, memo, epss_data, epss), None
+    if x is not None and x.kev is not None and ledger is not None:
+        from gatekeeper.policy.exploitation import kev_floor
+
+        rule = decided[1]
+        by = f"rule {rule.id} ({rule.origin})" if rule is not None else None
+        decided = kev_floor(decided[0], x.kev, rule.thresholds if rule else _TOP_LEVEL, policy, by, ledger.today), rule
     if preview is not None and decided[0].outcome in (Outcome.PASS, Outcome.IGNORE):
         return replace(preview, reason=f"{preview.reason} (otherwise: {decided[0].reason})"), None
     return decided
@@ -288,8 +325,11 @@ def evaluate(
     baseline: Baseline | None = None,
     now: datetime.datetime | None = None,
     change: Change | None = None,
+    risk: RiskData | None = None,
 ) -> Verdict:
     """Decide every finding of every report and the gate's status, as of ``today``.
+
+    ``risk``: the KEV catalog and EPSS scores given (``gatekeeper/policy/exploitation.py``).
 
     One problem seen by several tools is one decision (``gatekeeper/policy/correlate.py``), before
     budgets count; a ``baseline`` excuses known findings after them (``gatekeeper/baseline.py``).
@@ -302,10 +342,18 @@ def evaluate(
     ledger = ExceptionLedger(policy, today or datetime.date.today())
     decided = []
     memo: Memo = {}
-    for r in reports:
-        for f in r.findings:
-            d, rule = _decide(f, policy, categories_of(f, r), ledger, memo)
-            decided.append((Evaluated(f, d), rule))
+    if risk is None:
+        for r in reports:
+            for f in r.findings:
+                d, rule = _decide(f, policy, categories_of(f, r), ledger, memo)
+                decided.append((Evaluated(f, d), rule))
+    else:
+        scores = risk.epss is not None
+        for r in reports:
+            for f in r.findings:
+                x = risk.assess(f.rule_id, f.identifiers)
+                d, rule = _decide(f, policy, categories_of(f, r), ledger, memo, x, scores and f.kind is Kind.VULNERABILITY)
+                decided.append((Evaluated(f, d, exploitation=x), rule))
     correlated = correlate_reports(decided, reports)
     scope = None
     if change is not None:  # NOTE: imported only when given: a gate without a diff starts as fast
@@ -324,6 +372,15 @@ def evaluate(
     for r in reports:
         notices.extend(f"{r.source}: {w}" for w in r.warnings)
     gate_warnings = _report_checks(reports, policy, now, problems, notices)
+    if risk is not None:
+        from gatekeeper.policy.exploitation import stale_data
+
+        for action, message in stale_data(risk, policy, now or datetime.datetime.now(datetime.timezone.utc)):
+            if action is Action.FAIL:
+                problems.append(message)
+            else:
+                gate_warnings = gate_warnings or action is Action.WARN
+                notices.append(message)
     return Verdict(
         status=status_of(results, problems, policy.enforce, warned=gate_warnings),
         results=tuple(results),
@@ -337,4 +394,6 @@ def evaluate(
         gate_warnings=gate_warnings,
         policy_files=policy.files,
         change=scope,
+        data_files=risk.files if risk is not None else (),
+        data_dates=risk.dates() if risk is not None else (),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gatekeeper.model import Severity
@@ -44,6 +45,43 @@ class Thresholds:
     """Ignore vulnerabilities that have no fix."""
     approve_on: Severity | None = None
     """Need a person's sign-off at or above this severity (below ``fail_on``)."""
+    kev: Action | None = None
+    """The least a finding in CISA's KEV catalog gets, whatever its severity or fix
+    (``ignore``: the catalog changes nothing). ``gatekeeper/policy/exploitation.py``."""
+    kev_overdue: Action | None = None
+    """The least a KEV finding gets once its entry's ``dueDate`` has passed."""
+    kev_ransomware: Action | None = None
+    """The least a KEV finding known to be used in ransomware campaigns gets."""
+    fail_on_epss: float | None = None
+    """Fail a vulnerability whose EPSS score is at or above this, whatever its severity."""
+    fail_on_epss_percentile: float | None = None
+    """Fail a vulnerability whose EPSS percentile is at or above this."""
+    warn_on_epss: float | None = None
+    """Warn (at least) at or above this EPSS score."""
+    warn_on_epss_percentile: float | None = None
+    """Warn (at least) at or above this EPSS percentile."""
+    ignore_below_epss: float | None = None
+    """Ignore a vulnerability whose EPSS score is below this, even when its severity fails."""
+    warn_below_epss: float | None = None
+    """Only warn (never fail) for a vulnerability whose EPSS score is below this."""
+    epss_missing: Action | None = None
+    """What a vulnerability no EPSS score covers gets when an EPSS condition applies to it:
+    ``fail``, ``approve``, ``warn`` (at least; the default) or ``ignore`` (decided by severity alone)."""
+
+    def uses_epss(self) -> bool:
+        """An EPSS condition is set here."""
+        return any(
+            v is not None
+            for v in (self.fail_on_epss, self.fail_on_epss_percentile, self.warn_on_epss, self.warn_on_epss_percentile,
+                      self.ignore_below_epss, self.warn_below_epss)
+        )
+
+
+EXPLOITATION_KEYS = (
+    "kev", "kev_overdue", "kev_ransomware", "fail_on_epss", "fail_on_epss_percentile", "warn_on_epss",
+    "warn_on_epss_percentile", "ignore_below_epss", "warn_below_epss", "epss_missing",
+)
+"""The ``Thresholds`` fields that decide by exploitation data (top level, rules, environments)."""
 
 
 @dataclass(frozen=True)
@@ -218,10 +256,41 @@ class Policy:
     files: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     """The files it was read from, furthest ``extends`` base first, each with the SHA-256
     of the bytes read (for decision records); none for the built-in default."""
+    kev: Action = Action.FAIL
+    """``kev:``: the least a finding in CISA's KEV catalog (``--kev``) gets."""
+    kev_overdue: Action | None = None
+    """``kev_overdue:``: the least a KEV finding past its ``dueDate`` gets."""
+    kev_ransomware: Action | None = None
+    """``kev_ransomware:``: the least a KEV finding used in ransomware campaigns gets."""
+    fail_on_epss: float | None = None
+    fail_on_epss_percentile: float | None = None
+    warn_on_epss: float | None = None
+    warn_on_epss_percentile: float | None = None
+    ignore_below_epss: float | None = None
+    warn_below_epss: float | None = None
+    epss_missing: Action = Action.WARN
+    """``epss_missing:``: a vulnerability the EPSS file does not score, when an EPSS condition applies."""
+    kev_path: str | None = None
+    """``data: {kev: FILE}``, resolved against the file that declares it."""
+    epss_path: str | None = None
+    """``data: {epss: FILE}``, resolved against the file that declares it."""
+    vex_paths: tuple[str, ...] = ()
+    """``data: {vex: [FILE, ...]}``, resolved against the file that declares them."""
+    kev_max_age: datetime.timedelta = datetime.timedelta(days=30)
+    """``data_max_age: {kev: ...}``: a KEV catalog released longer ago than this is stale."""
+    epss_max_age: datetime.timedelta = datetime.timedelta(days=7)
+    """``data_max_age: {epss: ...}``: EPSS scores dated longer ago than this are stale."""
+    stale_data: Action = Action.WARN
+    """``stale_data:``: what stale data does (``warn`` or ``fail``)."""
 
-    @property
+    @cached_property  # NOTE: read by every threshold decision; the policy is frozen
     def defaults(self) -> Thresholds:
         """The top-level thresholds, which rules refine."""
         return Thresholds(
-            self.fail_on, self.warn_on, self.fail_on_cvss, self.warn_on_cvss, self.ignore_unfixed, approve_on=self.approve_on
+            self.fail_on, self.warn_on, self.fail_on_cvss, self.warn_on_cvss, self.ignore_unfixed, approve_on=self.approve_on,
+            **{k: getattr(self, k) for k in EXPLOITATION_KEYS},
         )
+
+    def uses_epss(self) -> bool:
+        """Some EPSS condition is set, at the top level or in an enabled rule."""
+        return self.defaults.uses_epss() or any(r.thresholds.uses_epss() for r in self.rules)

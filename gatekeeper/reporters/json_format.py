@@ -27,7 +27,7 @@ bounded (a megabyte-long message is cut, ending with an ellipsis).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from gatekeeper import __version__
@@ -61,7 +61,7 @@ class JsonFormat(StreamReporter):
         severities: Counter[Severity] = Counter()
         for counts in by_tool.values():
             severities.update(counts)
-        return {
+        doc: dict[str, Any] = {
             "$schema": SCHEMA_ID,
             "schemaVersion": SCHEMA_VERSION,
             "gatekeeper": {"version": __version__},
@@ -105,10 +105,25 @@ class JsonFormat(StreamReporter):
                 }
                 for x in verdict.exceptions
             ],
-            # The only floats in the document: CVSS scores.
-            "findings": Streamed(verdict.results, finding_data, floats=_scores),
+            # The only floats in the document: CVSS scores (and EPSS scores, with --epss).
+            "findings": Streamed(verdict.results, finding_data, floats=_scores)
+            if not verdict.data_dates
+            else Streamed(verdict.results, _with_exploitation({k for k, _, _ in verdict.data_dates}), floats=_all_scores),
             **({"change": change_data(verdict.change)} if verdict.change is not None else {}),
         }
+        if verdict.data_files:
+            dates = {kind: (version, released) for kind, version, released in verdict.data_dates}
+            doc["data"] = [
+                {
+                    "kind": kind,
+                    "path": bounded(path, _SHORT),
+                    "sha256": digest,
+                    "version": dates.get(kind, (None, None))[0],
+                    "released": dates.get(kind, (None, None))[1],
+                }
+                for kind, path, digest in verdict.data_files
+            ]
+        return doc
 
 
 def change_data(change: ChangeScope) -> dict[str, Any]:
@@ -128,6 +143,35 @@ def change_data(change: ChangeScope) -> dict[str, Any]:
 
 def _scores(e: Evaluated) -> list[float | None]:
     return [c.score for f in (e.finding, *e.also) for c in f.cvss]
+
+
+def _all_scores(e: Evaluated) -> list[float | None]:
+    x = e.exploitation
+    epss = [x.epss.score, x.epss.percentile] if x is not None and x.epss is not None else []
+    return _scores(e) + epss
+
+
+def _with_exploitation(kinds: set[str]) -> Callable[[Evaluated], dict[str, Any]]:
+    """``finding_data`` plus ``kev`` and/or ``epss`` (``null`` when the data does not list the finding)."""
+
+    def convert(e: Evaluated) -> dict[str, Any]:
+        data = finding_data(e)
+        x = e.exploitation
+        if "kev" in kinds:
+            k = x.kev if x is not None else None
+            data["kev"] = None if k is None else {
+                "cveID": k.cve,
+                "vulnerabilityName": bounded(k.name, _SHORT),
+                "dateAdded": k.date_added.isoformat(),
+                "dueDate": k.due_date.isoformat(),
+                "knownRansomwareCampaignUse": "Known" if k.ransomware else "Unknown",
+            }
+        if "epss" in kinds:
+            s = x.epss if x is not None else None
+            data["epss"] = None if s is None else {"cve": s.cve, "score": s.score, "percentile": s.percentile}
+        return data
+
+    return convert
 
 
 def finding_data(e: Evaluated) -> dict[str, Any]:
