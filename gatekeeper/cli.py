@@ -442,6 +442,9 @@ def scan(
     baseline_path: str | None,
     approval_path: str | None,
     approvers_path: str | None,
+    attest_path: str | None,
+    signing_key: str | None,
+    resource: str | None,
     **options: Any,
 ) -> Finished:
     """Run the scanners on PATH (default: .) in containers, then gate their reports as check does.
@@ -457,8 +460,11 @@ def scan(
     from gatekeeper.scanners import ScannerConfigError, load_scanner_config
     from gatekeeper.sources.docker_runner import Progress, ScanSettings, collect
 
+    # An image scanned by digest is what the attestation is about, unless --resource says otherwise.
+    pinned_image = image_ref if image_ref and "@sha256:" in image_ref else None
+    attest = attest_inputs(click.get_current_context(), attest_path, signing_key, resource or pinned_image, baseline_path, approval_path)
     outputs = outputs_from(options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain,
-                           pr_comment=pr_comment_from(options))
+                           pr_comment=pr_comment_from(options), attest=attest)
     try:
         available = load_scanner_config(config_path)
     except ScannerConfigError as e:
@@ -498,7 +504,14 @@ def scan(
         raise GateError("\n".join(errors) + f"\n{len(errors)} of {len(chosen)} scanners failed; the gate was not evaluated")
     if not outcomes:
         raise GateError("no scanner produced a report (every one was skipped); the gate was not evaluated")
-    return deliver(decide(prepared, [o.report for o in outcomes]), outputs)
+    reports = [o.report for o in outcomes]
+    if attest is not None:
+        import hashlib
+
+        # NOTE: the digest of the bytes the scanner wrote (and --reports-dir keeps), as check
+        # takes it of a report file.
+        reports = [replace(o.report, sha256=hashlib.sha256(o.raw).hexdigest()) for o in outcomes]
+    return deliver(decide(prepared, reports), outputs)
 
 
 # `scan` ends in the same gate as `check`: it takes check's policy, output, baseline and
@@ -506,7 +519,7 @@ def scan(
 # read again (keep them with --reports-dir and gate them with check --record).
 _GATE_OPTIONS = ("policy_path", "env", *(f"{spec.name}_path" for spec in FILE_OUTPUTS), "colour", "max_listed",
                  "annotations", "explain", "baseline_path", "approval_path", "approvers_path", "pr_comment",
-                 "pr_comment_id", "pr_comment_timeout")
+                 "pr_comment_id", "pr_comment_timeout", "attest_path", "signing_key", "resource")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 

@@ -159,5 +159,6 @@ def test_record_and_replay_keep_the_approvers(
     assert code == 1 and "approvers' keys" in out + err
 
 
-def test_scan_takes_the_approvers_option_as_check_does() -> None:
-    assert [p for p in scan.params if p.name == "approvers_path"] == [p for p in check.params if p.name == "approvers_path"]
+@pytest.mark.parametrize("name", ["approvers_path", "attest_path", "signing_key", "resource"])
+def test_scan_takes_the_option_as_check_does(name: str) -> None:
+    assert [p for p in scan.params if p.name == name] == [p for p in check.params if p.name == name] != []

@@ -4,6 +4,7 @@ envelope checked by a DSSE verifier written from the specification (helpers.inde
 from __future__ import annotations
 
 import base64
+import hashlib
 import datetime
 import json
 from pathlib import Path
@@ -300,3 +301,88 @@ def test_the_docs_page_exists_and_the_readme_links_it() -> None:
     page = ROOT / "docs" / "attestations.md"
     assert page.is_file()
     assert "docs/attestations.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_scan_attests_the_bytes_each_scanner_wrote(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import shutil
+
+    from tests.conftest import require
+
+    venv = Path(os.environ.get("GATEKEEPER_TEST_SCANNERS_VENV", "/opt/gatekeeper-scanners"))
+    require((venv / "bin" / "gitleaks").exists(), "gitleaks not found under GATEKEEPER_TEST_SCANNERS_VENV")
+    monkeypatch.setenv("PATH", f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    pair = make_key(tmp_path / "keys", "ed25519", "release")
+    target = tmp_path / "target"
+    shutil.copytree(ROOT / "fixtures" / "targets", target)
+    out, reports = tmp_path / "scan.intoto.json", tmp_path / "reports"
+    image = "registry.example.com/app@sha256:" + "7a" * 32
+    code, _, err = gate(
+        capsys, "scan", target, "--scanner", "gitleaks", "--local", "gitleaks", "--reports-dir", reports,
+        "--attest", out, "--signing-key", pair.private, "--resource", image,
+    )
+    assert code == 1, err  # the planted secrets fail
+    p = independent_verify(out.read_bytes(), pair.public.read_bytes())["predicate"]
+    assert p["verificationResult"] == "FAILED" and p["resourceUri"] == image
+    [report] = p["inputAttestations"]
+    assert report["annotations"]["tool"] == "gitleaks"
+    assert report["digest"] == {"sha256": sha256_of(reports / "gitleaks.json")}
+
+
+def test_openssl_verifies_the_envelopes_signature(capsys: pytest.CaptureFixture[str], keypair: KeyPair, tmp_path: Path) -> None:
+    """A second verifier that shares no code with gatekeeper or cryptography's Python API:
+    the openssl command line, over the PAE written out by the test."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import require
+
+    openssl = shutil.which("openssl")
+    require(openssl is not None, "openssl not found")
+    assert openssl is not None
+    out = tmp_path / "a.json"
+    assert attest(capsys, keypair, out, CLEAN)[0] == 0
+    env = json.loads(out.read_bytes())
+    body, ptype = base64.b64decode(env["payload"]), env["payloadType"].encode()
+    pae, sig = tmp_path / "pae.bin", tmp_path / "sig.bin"
+    pae.write_bytes(b"DSSEv1 %d %s %d %s" % (len(ptype), ptype, len(body), body))
+    sig.write_bytes(base64.b64decode(env["signatures"][0]["sig"]))
+    if keypair.kind == "ed25519":
+        command = [openssl, "pkeyutl", "-verify", "-pubin", "-inkey", str(keypair.public), "-rawin", "-in", str(pae), "-sigfile", str(sig)]
+    else:
+        command = [openssl, "dgst", "-sha256", "-verify", str(keypair.public), "-signature", str(sig), str(pae)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Verified" in done.stdout + done.stderr, done.stdout + done.stderr
+    pae.write_bytes(pae.read_bytes().replace(b"PASSED", b"FAILED"))
+    assert subprocess.run(command, capture_output=True, text=True, timeout=60).returncode != 0
+    # keyid: the hex SHA-256 of the public key's DER, as the docs say openssl computes it.
+    der = subprocess.run([openssl, "pkey", "-pubin", "-in", str(keypair.public), "-outform", "DER"], capture_output=True, timeout=60).stdout
+    assert env["signatures"][0]["keyid"] == hashlib.sha256(der).hexdigest()
+
+
+def test_securesystemslib_verifies_our_envelopes_and_refuses_tampered_ones(
+    capsys: pytest.CaptureFixture[str], keypair: KeyPair, tmp_path: Path
+) -> None:
+    """The DSSE implementation of the in-toto/TUF projects (securesystemslib) as a third verifier."""
+    from cryptography.hazmat.primitives import serialization
+
+    # NOTE: a test dependency (pyproject.toml); skipped only in a venv installed before it was.
+    pytest.importorskip("securesystemslib")
+    from securesystemslib.dsse import Envelope
+    from securesystemslib.exceptions import VerificationError
+    from securesystemslib.signer import SSlibKey
+
+    out = tmp_path / "a.json"
+    assert attest(capsys, keypair, out, CLEAN)[0] == 0
+    doc = json.loads(out.read_bytes())
+    public = serialization.load_pem_public_key(keypair.public.read_bytes())
+    # securesystemslib matches a signature to a key by keyid: ours names the key's DER digest.
+    key = SSlibKey.from_crypto(public, keyid=doc["signatures"][0]["keyid"])
+    envelope = Envelope.from_dict(doc)
+    assert list(envelope.verify([key], 1)) == [key.keyid]
+    assert json.loads(envelope.pae()[envelope.pae().index(b"{"):])["_type"] == "https://in-toto.io/Statement/v1"
+    for where in ("payload", "signature", "payloadType"):
+        with pytest.raises(VerificationError):
+            Envelope.from_dict(json.loads(_tampered(out.read_bytes(), where))).verify([key], 1)
