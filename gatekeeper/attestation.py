@@ -152,7 +152,7 @@ def _inputs(verdict: Verdict, inputs: AttestInputs) -> list[dict[str, Any]]:
             entry["digest"] = {"sha256": r.sha256}
         entry["annotations"] = {"kind": "report", "tool": r.tool, "format": r.format}
         out.append(entry)
-    for kind, path, sha256 in getattr(verdict, "data_files", ()):
+    for kind, path, sha256 in verdict.data_files:
         out.append({"uri": path, "digest": {"sha256": sha256}, "annotations": {"kind": kind}})
     for kind, path in (("baseline", inputs.baseline_path), ("approval", inputs.approval_path)):
         if path:

@@ -386,3 +386,17 @@ def test_securesystemslib_verifies_our_envelopes_and_refuses_tampered_ones(
     for where in ("payload", "signature", "payloadType"):
         with pytest.raises(VerificationError):
             Envelope.from_dict(json.loads(_tampered(out.read_bytes(), where))).verify([key], 1)
+
+
+def test_kev_and_epss_data_are_attested_inputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The data files a decision used (``Verdict.data_files``) are inputs with their digests."""
+    data = ROOT / "tests" / "data" / "risk"
+    pair = make_key(tmp_path / "keys", "ed25519", "release")
+    out = tmp_path / "a.json"
+    report, kev, epss = data / "pip-audit-kev.json", data / "kev-small.json", data / "epss_scores-2025-08-25.csv"
+    code, _, err = attest(capsys, pair, out, report, "--kev", kev, "--epss", epss)
+    assert code == 1, err  # listed in the catalog: fails whatever the severity
+    inputs = independent_verify(out.read_bytes(), pair.public.read_bytes())["predicate"]["inputAttestations"]
+    assert [(i["annotations"]["kind"], i["uri"], i["digest"]["sha256"]) for i in inputs] == [
+        ("report", str(report), sha256_of(report)), ("kev", str(kev), sha256_of(kev)), ("epss", str(epss), sha256_of(epss)),
+    ]
