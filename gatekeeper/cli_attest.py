@@ -33,9 +33,6 @@ def attest_inputs(
 ) -> tuple[str, Any] | None:
     """``(path, AttestInputs)`` for ``--attest``: the key read and the resource known before
     any report is read, so a gate never runs to end in an attestation it cannot sign."""
-    from gatekeeper.attestation import AttestationError, AttestInputs, resource_from
-    from gatekeeper.signing import SigningError, read_private_key
-
     given = ctx.get_parameter_source("signing_key") is click.core.ParameterSource.COMMANDLINE
     if not attest_path:
         if given:
@@ -45,6 +42,11 @@ def attest_inputs(
         return None
     if not signing_key:
         raise click.UsageError("--attest needs --signing-key KEY (or $GATEKEEPER_SIGNING_KEY): a PEM Ed25519 or ECDSA P-256 private key")
+    # NOTE: imported here, not above: a gate without --attest imports neither (about 10 ms
+    # of start-up: base64, struct and the signing machinery; tests/test_startup.py).
+    from gatekeeper.attestation import AttestationError, AttestInputs, resource_from
+    from gatekeeper.signing import SigningError, read_private_key
+
     try:
         key = read_private_key(signing_key, os.environ)
         subject = resource_from(resource, os.environ)

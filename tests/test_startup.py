@@ -66,6 +66,9 @@ HEAVY = (
     "gatekeeper.policy.layers",
     "gatekeeper.policy.environments",
     "gatekeeper.policy.select",
+    # Signed verdicts, without --attest.
+    "gatekeeper.attestation",
+    "gatekeeper.signing",
 )
 
 _PROBE = """
