@@ -49,8 +49,13 @@ def publish(markdown: str, name: str, target: Target, timeout: float = 10.0) -> 
     try:
         found = _find(client, target, mark)
         if found is not None:
-            client.send(update_request(target, found, body))
-            return Posted(f"updated comment {found} on {target.where}")
+            try:
+                client.send(update_request(target, found, body))
+                return Posted(f"updated comment {found} on {target.where}")
+            except CommentError as e:
+                # Deleted since it was listed (a person tidying the conversation): post anew.
+                if e.status != 404:
+                    raise
         answer, _ = client.send(create_request(target, body), expect=(201, 200))
         note = answer.get("id") if isinstance(answer, dict) else None
         return Posted(f"posted comment {note} on {target.where}" if isinstance(note, int) else f"posted a comment on {target.where}")

@@ -48,6 +48,8 @@ class Client:
         """(connect, read) seconds."""
         self._sleep, self._clock = sleep, clock
         self._budget = WAIT_BUDGET
+        self._status: int | None = None
+        """The status of the last answer (named on the error)."""
         self._session = requests.Session()
 
     def close(self) -> None:
@@ -56,6 +58,7 @@ class Client:
     def send(self, request: Request, expect: tuple[int, ...] = (200,)) -> tuple[Any, Any]:
         """``(decoded JSON, response)``; raises :class:`CommentError` once retries are spent."""
         problem = ""
+        self._status = None
         for attempt in range(ATTEMPTS):
             response, problem, wait = self._attempt(request, expect)
             if response is not None:
@@ -71,7 +74,7 @@ class Client:
                 break
             self._budget -= wait
             self._sleep(wait)
-        raise CommentError(self._redact(f"{self.target.where}: {request.method} {self._path(request.url)}: {problem}"))
+        raise CommentError(self._redact(f"{self.target.where}: {request.method} {self._path(request.url)}: {problem}"), self._status)
 
     def _attempt(self, request: Request, expect: tuple[int, ...]) -> tuple[Any, str, float | None]:
         """(response, "", None) or (None, problem, seconds to wait before a retry (-1: the
@@ -106,6 +109,7 @@ class Client:
         return None, "too many redirects", None
 
     def _judge(self, response: Any, status: int, expect: tuple[int, ...]) -> tuple[Any, str, float | None]:
+        self._status = status
         if status in expect:
             return response, "", None
         headers = response.headers

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from gatekeeper import __version__
+
 GITHUB_LIMIT = 65_536
 """Longest comment GitHub takes ("body is too long (maximum is 65536 characters)")."""
 GITLAB_LIMIT = 1_000_000
@@ -44,10 +46,16 @@ MAX_PAGES = 50
 """Pages of comments read at most (5,000 comments) before giving up the search."""
 
 _GITHUB_API_VERSION = "2022-11-28"
+_AGENT = f"gatekeeper/{__version__}"  # NOTE: GitHub refuses requests without a User-Agent
 
 
 class CommentError(Exception):
     """A comment that could not be posted. The message says why and never holds the token."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        """The HTTP status of the last answer, if the API answered."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +94,8 @@ class Target:
     def headers(self) -> dict[str, str]:
         if self.platform == "github":
             return {"Authorization": f"Bearer {self.token}", "Accept": "application/vnd.github+json",
-                    "X-GitHub-Api-Version": _GITHUB_API_VERSION, "User-Agent": "gatekeeper"}
-        return {"PRIVATE-TOKEN": self.token, "Accept": "application/json", "User-Agent": "gatekeeper"}
+                    "X-GitHub-Api-Version": _GITHUB_API_VERSION, "User-Agent": _AGENT}
+        return {"PRIVATE-TOKEN": self.token, "Accept": "application/json", "User-Agent": _AGENT}
 
     def same_origin(self, url: str) -> bool:
         """Whether ``url`` is on the API's scheme, host and port: the only place the token goes."""

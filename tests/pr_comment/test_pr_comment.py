@@ -396,3 +396,51 @@ def test_options_are_shared_by_scan_and_refused_alone(tmp_path: Path) -> None:
         assert {"pr_comment", "pr_comment_id", "pr_comment_timeout"} <= {p.name for p in command.params}
     r = run(tmp_path, "check", FAILING, "--pr-comment-id", "x", env={})
     assert r.returncode == 2 and "--pr-comment-id is given without --pr-comment" in r.stderr
+
+
+def test_a_comment_deleted_since_it_was_listed_is_posted_anew(tmp_path: Path) -> None:
+    with ApiServer("github") as api:
+        api.add(DEFAULT_MARK + "\nold", author=BOT)
+        api.script[("PATCH", "/repos/")] = [Answer(404, {"message": "Not Found"})]
+        r = run(tmp_path, "check", FAILING, "--pr-comment", env=github_env(tmp_path, api.url))
+        assert r.returncode == 1, r.stderr
+        assert [s.method for s in api.writes()] == ["PATCH", "POST"]
+        assert "posted comment 1002" in r.stderr
+
+
+@pytest.mark.parametrize(("answer", "words"), [
+    (Answer(200, {"message": "not a list"}), "the list of comments is not a JSON array"),
+    (Answer(200, [1, 2]), "a comment in the list is not a JSON object"),
+    (Answer(200, None, {"Content-Type": "text/html"}), "the answer is not JSON"),
+])
+def test_malformed_answers_are_warnings(tmp_path: Path, answer: Answer, words: str) -> None:
+    with ApiServer("github") as api:
+        api.script[("GET", "/repos/")] = [answer]
+        r = run(tmp_path, "check", FAILING, "--pr-comment", env=github_env(tmp_path, api.url))
+        assert r.returncode == 1, r.stderr
+        assert words in r.stderr and api.writes() == []
+
+
+def test_the_servers_words_are_inert_in_the_warning(tmp_path: Path) -> None:
+    with ApiServer("github") as api:
+        said = "bad\x1b[31m red\x1b]8;;http://e\x07\n::error::forged\r\n::add-mask::x"
+        api.script[("GET", "/repos/")] = [Answer(422, {"message": said})]
+        r = run(tmp_path, "check", FAILING, "--pr-comment", env=github_env(tmp_path, api.url))
+        assert r.returncode == 1, r.stderr
+        assert "HTTP 422: the API refused the comment (server: bad\\x1b[31m red" in r.stderr
+        assert "\x1b" not in r.stderr and "\x07" not in r.stderr and "\r" not in r.stderr
+        assert not any(line.lstrip().startswith("::") for line in r.stderr.splitlines())
+
+
+def test_gitlab_link_header_is_followed_before_x_next_page() -> None:
+    from gatekeeper.pr_comment.platforms import CommentError, next_page
+
+    t = Target(platform="gitlab", api="https://gitlab.example/api/v4", collection="/projects/1/merge_requests/2/notes",
+               item="/n/{id}", where="w", limit=10, token=GITLAB_TOKEN)
+    first = "https://gitlab.example/api/v4/projects/1/merge_requests/2/notes?per_page=100&sort=asc"
+    linked = "https://gitlab.example/api/v4/projects/1/merge_requests/2/notes?id=1&page=2&per_page=100"
+    assert next_page(t, first, {"next": {"url": linked}}, {"X-Next-Page": "9"}) == linked
+    assert next_page(t, first, {}, {"X-Next-Page": "3"}) == first + "&page=3"
+    assert next_page(t, first + "&page=3", {}, {"X-Next-Page": ""}) is None
+    with pytest.raises(CommentError, match="on another host"):
+        next_page(t, first, {"next": {"url": "https://gitlab.example:8443/api/v4/x"}}, {})
