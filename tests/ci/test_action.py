@@ -304,3 +304,46 @@ def test_real_gatekeeper_parses_the_arguments_the_action_builds() -> None:
     used = set(re.findall(r"(?<![\w-])(--[a-z][\w-]*)", script))
     known = {o for p in check.params for o in (*p.opts, *p.secondary_opts)}
     assert used and used <= known, used - known
+
+
+# --- signed attestations (docs/attestations.md) -----------------------------------------
+
+
+def test_attestation_is_signed_with_the_key_text_and_the_key_file_is_gone(runner) -> None:  # type: ignore[no-untyped-def]
+    from tests.attest.helpers import independent_verify
+
+    keys = ROOT / "fixtures" / "keys"
+    key_text = (keys / "release-example.pem").read_text()
+    commit = "4f" * 20
+    run = runner(
+        {"reports": "reports/gitleaks-empty.json", "attest": "out/gate.intoto.json", "signing-key": key_text},
+        env={"GITHUB_REPOSITORY": "acme/app", "GITHUB_SHA": commit, "GITHUB_SERVER_URL": "https://github.com"},
+    )
+    assert run.exit_code == 0, run.log
+    path = Path(run.outputs["attestation"])
+    assert path == runner.workspace / "out" / "gate.intoto.json"
+    statement = independent_verify(path.read_bytes(), (keys / "release-example.pub").read_bytes())
+    assert statement["predicate"]["resourceUri"] == f"git+https://github.com/acme/app@{commit}"
+    assert "PRIVATE KEY" not in run.log and key_text.splitlines()[1] not in run.log
+    runner_temp = runner.workspace.parent / "runner-temp"
+    assert not list(runner_temp.glob("gatekeeper-signing-key.*"))
+
+
+def test_attest_without_a_signing_key_fails_closed(runner) -> None:  # type: ignore[no-untyped-def]
+    run = runner({"reports": "reports/gitleaks-empty.json", "attest": "a.json"})
+    assert run.exit_code == 2
+    assert run.outputs["result"] == "error"
+    assert "input attest needs input signing-key" in run.log
+
+
+def test_attest_arguments_reach_gatekeeper(stubbed) -> None:  # type: ignore[no-untyped-def]
+    run, args = stubbed(
+        {"reports": "r.json", "attest": "a $(x).json", "signing-key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+         "resource": "ghcr.io/a/b@sha256:" + "0" * 64},
+        0,
+    )
+    assert run.exit_code == 0, run.log
+    i = args.index("--attest")
+    assert args[i + 1] == "a $(x).json" and args[i + 2] == "--signing-key"
+    assert "/gatekeeper-signing-key." in args[i + 3]
+    assert args[i + 4 : i + 6] == ["--resource", "ghcr.io/a/b@sha256:" + "0" * 64]
