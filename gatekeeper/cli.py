@@ -179,6 +179,13 @@ def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
     "--epss", "epss_path", envvar="GATEKEEPER_EPSS", metavar="FILE",
     help="FIRST's EPSS scores (CSV, plain or gzip) for the policy's EPSS conditions (default: $GATEKEEPER_EPSS, else the policy's data: epss).",
 )
+@click.option(
+    "--vex", "vex_paths", multiple=True, metavar="FILE",
+    # $GATEKEEPER_VEX holds several paths, separated as PATH is (os.pathsep), not by spaces as click would.
+    callback=lambda ctx, param, values: tuple(values) or tuple(p for p in os.environ.get("GATEKEEPER_VEX", "").split(os.pathsep) if p.strip()),
+    help="A VEX document (OpenVEX, CycloneDX, CSAF 2.0): its not_affected and fixed statements suppress the findings "
+         "they cover (repeatable; default: $GATEKEEPER_VEX, then the policy's data: vex).",
+)
 @click.option("--sonar-url", metavar="URL", help="Also gate a project read from this SonarQube/SonarCloud server (token: $SONAR_TOKEN).")
 @click.option("--sonar-project", metavar="KEY", help="SonarQube project key (with --sonar-url).")
 @click.option("--sonar-branch", metavar="NAME", help="Read this branch's analysis instead of the main branch's.")
@@ -212,6 +219,7 @@ def check(
     diff_filter: str,
     kev_path: str | None,
     epss_path: str | None,
+    vex_paths: tuple[str, ...] = (),
     **options: Any,
 ) -> Finished:
     """Gate REPORT files (a directory stands for every report in it; - reads stdin).
@@ -252,6 +260,7 @@ def check(
         reports=reports, format=fmt, sonar=sonar_settings, policy_path=policy_path, environment=env,
         baseline_path=baseline_path, approval_path=approval_path, approvers_path=approvers_path, diff_path=diff_path,
         diff_base=diff_base, diff_filter=diff_filter,
+        vex_paths=vex_paths,
         # NOTE: a decision record holds each report's digest, taken from the bytes the gate
         # read, and the day it was decided on.
         today=record[1].today if record else None, digest=record is not None or attest is not None,
@@ -473,6 +482,7 @@ def scan(
     prepared = prepare(GateRequest(
         policy_path=policy_path, environment=env, baseline_path=baseline_path, approval_path=approval_path,
         approvers_path=approvers_path,
+        vex_paths=options.pop("vex_paths", ()),
     ))
     for name in (*names, *(n for n in local_names if n != "all")):
         if name not in available:
@@ -519,7 +529,7 @@ def scan(
 # read again (keep them with --reports-dir and gate them with check --record).
 _GATE_OPTIONS = ("policy_path", "env", *(f"{spec.name}_path" for spec in FILE_OUTPUTS), "colour", "max_listed",
                  "annotations", "explain", "baseline_path", "approval_path", "approvers_path", "pr_comment",
-                 "pr_comment_id", "pr_comment_timeout", "attest_path", "signing_key", "resource")
+                 "pr_comment_id", "pr_comment_timeout", "attest_path", "signing_key", "resource", "vex_paths")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 
@@ -542,6 +552,7 @@ def approve(
     policy_path: str | None,
     env: str | None,
     baseline_path: str | None,
+    vex_paths: tuple[str, ...] = (),
 ) -> int:
     """Record a person's approval of the findings in REPORTs that need it (docs/approval.md).
 
@@ -570,7 +581,10 @@ def approve(
     except approval.ApprovalError as e:
         raise GateError(str(e)) from None
     check_formats_named(fmt, reports)
-    verdict = run_gate(GateRequest(reports=reports, format=fmt, policy_path=policy_path, environment=env, baseline_path=baseline_path))
+    verdict = run_gate(GateRequest(
+        reports=reports, format=fmt, policy_path=policy_path, environment=env, baseline_path=baseline_path,
+        vex_paths=vex_paths,
+    ))
     if verdict.status is Status.FAILED:
         sys.stderr.write(ConsoleFormat(colour=output.use_colour(sys.stderr), limit=20).format(verdict))
         output.err("gatekeeper: the gate fails whatever is approved: fix or except the failing findings first; no record written")
@@ -590,7 +604,7 @@ def approve(
     return EXIT_PASSED
 
 
-approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path") for p in check.params if p.name == name)
+approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path", "vex_paths") for p in check.params if p.name == name)
 
 
 @cli.group(short_help="Write, check, compare and export policy files.", cls=_LazyGroup, lazy={"export": "gatekeeper.cli_beyond:policy_export", "diff": "gatekeeper.cli_beyond:policy_diff"})

@@ -4,7 +4,7 @@ Every command that ends in a verdict (``check``, ``scan``, ``approve``, ``replay
 ``GateRequest`` and calls :func:`run_gate` (or its two halves, when it must do something
 between them: ``scan`` runs the scanners after the policy is known to be valid)::
 
-    request -> prepare (policy, baseline, approval record) -> load (reports) -> decide -> Verdict
+    request -> prepare (policy, baseline, approval record, VEX) -> load (reports) -> decide -> Verdict
 
 Everything that makes the gate impossible to evaluate is a ``GateError`` (exit 2) whose
 message names the file and the reason. The pipeline reads its inputs (through ``sources``,
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from gatekeeper.change import Change
     from gatekeeper.policy import Policy
     from gatekeeper.risk import RiskData
+    from gatekeeper.vex import VexSet
 
 
 class GateError(Exception):
@@ -80,7 +81,8 @@ class GateRequest(NamedTuple):
     epss_path: str | None = None
     """FIRST's EPSS scores (``--epss``, ``$GATEKEEPER_EPSS``); ``None``: the policy's ``data: {epss}``."""
     vex_paths: tuple[str, ...] = ()
-    """VEX documents (``--vex``, ``$GATEKEEPER_VEX``); empty: the policy's ``data: {vex}``."""
+    """VEX documents (``--vex``, ``$GATEKEEPER_VEX``); empty: the policy's ``data: {vex}`` (a
+    replay names the recorded ones: ``$GATEKEEPER_VEX`` is read by the CLI, never here)."""
 
 
 class Prepared(NamedTuple):
@@ -94,6 +96,8 @@ class Prepared(NamedTuple):
     """The change judged (``--diff``, ``--diff-base``), read and parsed."""
     risk: RiskData | None = None
     """The KEV catalog and EPSS scores, when given (on the request or by the policy)."""
+    vex: VexSet | None = None
+    """The VEX documents read and indexed, when any is named."""
 
 
 def prepare(request: GateRequest) -> Prepared:
@@ -120,7 +124,16 @@ def prepare(request: GateRequest) -> Prepared:
     baseline = load_baseline(request.baseline_path) if request.baseline_path else None
     change = load_change(request) if request.diff_path or request.diff_base else None
     risk = load_risk(request.kev_path or policy.kev_path, request.epss_path or policy.epss_path, policy)
-    return Prepared(request, policy, baseline, approval, change, risk)
+    vex = None
+    paths = request.vex_paths or policy.vex_paths
+    if paths:  # NOTE: the VEX readers are imported only when a document is named
+        from gatekeeper.vex import VexError, load_vex
+
+        try:
+            vex = load_vex(paths, policy.vex_authors, policy.vex_require_justification)
+        except VexError as e:
+            raise GateError(f"{e}; the gate was not evaluated") from None
+    return Prepared(request, policy, baseline, approval, change, risk, vex)
 
 
 def load(request: GateRequest) -> list[Report]:
@@ -147,6 +160,7 @@ def decide(prepared: Prepared, reports: Sequence[Report]) -> Verdict:
         reports, prepared.policy, today=request.today or datetime.date.today(), baseline=prepared.baseline, now=request.now,
         change=prepared.change,
         risk=prepared.risk,
+        vex=prepared.vex,
     )
     if prepared.approval is not None:
         from gatekeeper.approval import apply

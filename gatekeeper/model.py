@@ -319,3 +319,6 @@ class Report:
     sha256: str | None = None
     """SHA-256 (hex) of the bytes the report was read from, when asked for
     (``check --record``); ``None`` otherwise."""
+    images: tuple[str, ...] = ()
+    """For a container image scan: every reference the report gives the image (``repo:tag``,
+    ``repo@sha256:...``, the image id), so VEX statements about the image can name it."""

@@ -14,6 +14,7 @@
       "reports": [{"source": "fixtures/reports/trivy-fs.json", "sha256": "...", "tool": "trivy",
                    "format": "trivy", "findings": 70}],
       "verdict": {"status": "failed", "problems": []},
+      "data": [{"kind": "vex", "path": "fixtures/vex/django.openvex.json", "sha256": "..."}],  # only with --vex
       "findings": [{"fingerprint": "...", "also": ["..."], "seenBy": ["trivy", "gitleaks"],
                     "tool": "trivy", "rule": "aws-access-key-id", "location": "app/settings.py:9",
                     "severity": "critical", "outcome": "fail", "decidedBy": "secrets", "known": false}]
@@ -155,6 +156,8 @@ def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
         "verdict": {"status": verdict.status.value, "problems": list(verdict.problems)},
         "findings": [finding_record(e) for e in verdict.results],
     }
+    if verdict.data_files:  # NOTE: only when used (--vex ...): a record without them is as before
+        doc["data"] = [{"kind": kind, "path": path, "sha256": digest} for kind, path, digest in verdict.data_files]
     from gatekeeper.baseline import review_json
 
     return review_json(doc)
@@ -278,6 +281,11 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
             check(doc[what]["path"], doc[what].get("sha256"), what)
     if doc.get("approvers"):
         check(doc["approvers"]["path"], doc["approvers"].get("sha256"), "approvers' keys")
+    data = doc.get("data") or []
+    if not isinstance(data, list) or not all(isinstance(d, dict) and isinstance(d.get("path"), str) for d in data):
+        raise RecordError(f"{source}: $.data is not a list of data files")
+    for d in data:
+        check(d["path"], d.get("sha256"), f"{d.get('kind')} file")
     recorded = datetime.datetime.fromisoformat(str(doc.get("time", "")).replace("Z", "+00:00")) if doc.get("time") else None
     request = GateRequest(
         reports=tuple(r["source"] for r in doc["reports"]),
@@ -291,6 +299,8 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
         now=recorded,  # report age as it was
         policy_pins=tuple((url, digest) for url, digest in remote if digest),
         offline=True,
+        # The recorded VEX documents, and none when none was used (not $GATEKEEPER_VEX's now).
+        vex_paths=tuple(d["path"] for d in data if d.get("kind") == "vex"),
     )
     try:
         verdict = run_gate(request)

@@ -63,6 +63,8 @@ class Decision:
     """The policy setting, rule or exception that decided it."""
     severity: Severity
     """The severity the policy used (after overrides; unknown rated as the policy says)."""
+    vex: VexUse | None = None
+    """The VEX statement that suppressed the finding, when one did."""
 
 
 @fast_init
@@ -114,6 +116,26 @@ class ExceptionUse:
     state: ExceptionState
     matched: int
     """How many findings it covered (or would have covered, when expired)."""
+
+
+@dataclass(frozen=True)  # NOTE: few instances: no slots (0.2 ms of start-up each)
+class VexUse:
+    """A VEX statement that can suppress findings (``not_affected`` or ``fixed``), and how many it did."""
+
+    document: str
+    """The VEX file's path."""
+    statement: str
+    """Where in it: ``statements[3]``, ``vulnerabilities[0]`` ..."""
+    vulnerability: str
+    status: str
+    """``not_affected`` or ``fixed``."""
+    justification: str | None = None
+    impact: str | None = None
+    """The impact statement (detail, threat) in the document's words."""
+    matched: int = 0
+    """How many findings it suppressed; 0: stale (the product no longer has them, or never did)."""
+    state: str | None = None
+    """The format's own status word when it is not OpenVEX's (``false_positive``, ``known_not_affected``)."""
 
 
 class ApprovalUse(NamedTuple):  # NOTE: not a dataclass: 0.5 ms less of every start-up
@@ -183,6 +205,8 @@ class Verdict:
     """The approval records that let findings pass, by approver (reporters word them from here)."""
     change: ChangeScope | None = None
     """The change judged (``check --diff``/``--diff-base``); ``None``: the whole codebase."""
+    vex: tuple[VexUse, ...] = ()
+    """Every trusted suppressing VEX statement with its count (``--vex``; empty without VEX)."""
     data_files: tuple[tuple[str, str, str], ...] = ()
     """The data files the decisions used, each (kind, path, sha256), kind ``kev``, ``epss``
     or ``vex`` (decision records and attestations read them)."""

@@ -69,7 +69,7 @@ def corpus_params(tool: str, pattern: str = "*") -> list[object]:
 def _no_ambient_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests decide for themselves whether they run "on GitHub Actions": a real runner's
     GITHUB_OUTPUT / GITHUB_STEP_SUMMARY must never receive test output."""
-    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GATEKEEPER_ENV", "NO_COLOR"):
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GATEKEEPER_ENV", "NO_COLOR", "GATEKEEPER_VEX"):
         monkeypatch.delenv(name, raising=False)
 
 

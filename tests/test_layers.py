@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("gatekeeper", "gatekeeper.speed", "gatekeeper.paths"),  # the version; the speed devices that are not I/O; repository paths
     ("gatekeeper.model",),
     ("gatekeeper.adapters", "gatekeeper.risk"),  # documents -> findings; KEV/EPSS data -> lookup tables
-    ("gatekeeper.sources", "gatekeeper.scanners"),
+    ("gatekeeper.sources", "gatekeeper.scanners", "gatekeeper.vex"),  # vex: VEX documents read and indexed
     ("gatekeeper.verdict",),
     ("gatekeeper.integrity", "gatekeeper.baseline", "gatekeeper.signing", "gatekeeper.change"),  # change: a diff and what lies in it
     ("gatekeeper.policy",),  # loading, evaluation, correlation, the policy diff

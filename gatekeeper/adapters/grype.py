@@ -90,6 +90,7 @@ class _Parser:
         self.tool_version: str | None = None
         self.target: str | None = None
         self.image = False
+        self.images: tuple[str, ...] = ()
 
     def parse(self, doc: Any) -> Report:
         r = self.r
@@ -116,6 +117,7 @@ class _Parser:
             warnings=tuple(r.warnings),
             categories=frozenset({"dependencies", "image"} if self.image else {"dependencies"}),
             generated_at=generated_at,
+            images=self.images,
         )
 
     def _source(self, source: dict[str, Any]) -> None:
@@ -131,6 +133,11 @@ class _Parser:
         # NOTE: grype 0.24 quoted a directory target (`"\".\""`).
         self.target = (name.strip('"') or None) if name else None
         self.image = kind == "image"
+        if self.image and isinstance(target, dict):
+            # Every reference of the image, for VEX statements that name it.
+            refs = [name or "", *(v for key in ("tags", "repoDigests") for v in r.opt(target, key, list, "source.target", default=[]))]
+            refs += [r.opt(target, "imageID", str, "source.target") or "", r.opt(target, "manifestDigest", str, "source.target") or ""]
+            self.images = tuple(dict.fromkeys(v for v in refs if isinstance(v, str) and v))
 
     def _database(self, descriptor: dict[str, Any]) -> None:
         db = self.r.opt(descriptor, "db", dict, "descriptor", default={})

@@ -177,6 +177,7 @@ class _Parser:
         self.r = Reader(source, build)
         self.findings: list[Finding] = []
         self.categories: set[str] = set()
+        self.images: list[str] = []
         self.gaps: list[Gap] = []
         self.tool_version: str | None = None
         self.generated_at: datetime | None = None
@@ -211,6 +212,7 @@ class _Parser:
             warnings=tuple(self.r.warnings),
             categories=frozenset(self.categories),
             generated_at=self.generated_at,
+            images=tuple(self.images),
         )
 
     # -- document shapes ---------------------------------------------------------------
@@ -245,6 +247,7 @@ class _Parser:
         kind = r.opt(doc, "ArtifactType", str)
         if kind == "container_image":
             self.categories.add("image")
+            self.images = _image_refs(r, doc, name)
         results = r.opt(doc, "Results", list, default=[])
         self._results(results, "Results", _Scope(target=strip_digest(name) or None, root=_scan_root(kind, name)))
         return name or None
@@ -682,3 +685,14 @@ def _one_line(text: str) -> str:
         return text.strip()
     first = text.strip().splitlines()[0] if text.strip() else text
     return first.strip()
+
+
+def _image_refs(r: Reader, doc: dict[str, Any], name: str | None) -> list[str]:
+    """Every reference a container scan gives its image: ArtifactName, ``Metadata``'s
+    RepoTags, RepoDigests and ImageID (for VEX statements that name the image)."""
+    meta = r.opt(doc, "Metadata", dict, default={})
+    refs = [name or ""]
+    for key in ("RepoTags", "RepoDigests"):
+        refs.extend(v for v in r.opt(meta, key, list, "Metadata", default=[]) if isinstance(v, str))
+    refs.append(r.opt(meta, "ImageID", str, "Metadata") or "")
+    return list(dict.fromkeys(v for v in refs if v))

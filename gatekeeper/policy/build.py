@@ -246,6 +246,18 @@ def _settings(data: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def _vex_settings(data: Any) -> dict[str, Any]:
+    """``vex:``: which VEX documents are trusted (the documents are ``data: {vex}``, in ``exploitation.py``)."""
+    settings: dict[str, Any] = {}
+    trust = data.get("vex") if isinstance(data, dict) else None
+    if isinstance(trust, dict):
+        if isinstance(trust.get("authors"), list):
+            settings["vex_authors"] = tuple(str(a) for a in trust["authors"])
+        if isinstance(trust.get("require_justification"), bool):
+            settings["vex_require_justification"] = trust["require_justification"]
+    return settings
+
+
 def layer(data: dict[str, Any], problems: Problems, path: Path = ()) -> Layer:
     """The typed layer for a policy mapping or environment overlay at ``path``.
 
@@ -261,6 +273,7 @@ def layer(data: dict[str, Any], problems: Problems, path: Path = ()) -> Layer:
         known_until = _date(data["baseline"], "known_until", (*path, "baseline"), problems)
         if known_until:
             settings["baseline_known_until"] = known_until
+    settings.update(_vex_settings(data))
     rules = data.get("rules")
     exceptions = data.get("exceptions")
     if isinstance(rules, list):

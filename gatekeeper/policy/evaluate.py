@@ -4,15 +4,18 @@ Precedence, for each finding (the first step that applies decides):
 
 1. severity: the first ``severity_overrides`` entry that selects the finding re-rates it
    (the tool's rating stays on the finding); still unrated -> ``unknown_severity``;
-2. the scanner's own suppression -> suppressed;
-3. the first active policy exception that selects it -> suppressed;
-4. the first enabled rule that selects it -> its ``action``, or its thresholds (each
+2. a VEX statement (``--vex``): the latest one about the finding's vulnerability (its id or
+   an alias) and product says ``not_affected`` or ``fixed`` -> suppressed
+   (``gatekeeper/policy/vex.py``);
+3. the scanner's own suppression -> suppressed;
+4. the first active policy exception that selects it -> suppressed;
+5. the first enabled rule that selects it -> its ``action``, or its thresholds (each
    threshold it does not set falls back to the top-level one). Rules in ``mode: warn`` are
    previews: they are skipped, and when one would have failed a finding that the decision
    below lets pass (or ignores), the finding warns instead.
    A licence finding under a policy with ``licenses:`` (the rule's, each key falling back to
    the top-level one) is decided by licence instead (``gatekeeper/policy/licenses.py``);
-5. the top-level defaults: ``secrets`` for secrets, ``licenses`` (when set) for licence
+6. the top-level defaults: ``secrets`` for secrets, ``licenses`` (when set) for licence
    findings, then ``ignore_unfixed``, then
    ``fail_on`` / ``fail_on_cvss``, then ``approve_on``, then ``warn_on`` / ``warn_on_cvss``;
    else pass.
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
     from gatekeeper.baseline import Baseline
     from gatekeeper.change import Change
     from gatekeeper.risk import EpssScore, Exploitation, RiskData
+    from gatekeeper.policy.vex import VexLedger
+    from gatekeeper.vex import VexSet
 
 _ACTION_OUTCOME = {
     Action.FAIL: Outcome.FAIL,
@@ -181,6 +186,7 @@ def _by_rule(
 def _decide(
     f: Finding, policy: Policy, categories: frozenset[str], ledger: ExceptionLedger | None, memo: Memo | None = None,
     x: Exploitation | None = None, epss_data: bool = False,
+    vex: VexLedger | None = None, report: Report | None = None,
 ) -> tuple[Decision, Rule | None]:
     """The decision on ``f`` and the rule that made it; ``x``: what ``--kev``/``--epss`` data
     knows of it, ``epss_data``: EPSS scores were given and ``f`` is a vulnerability."""
@@ -192,6 +198,13 @@ def _decide(
         rated = f"unrated, treated as {severity.label}"
     else:
         rated = severity.label
+    if vex is not None:
+        statement = vex.find(f, report)
+        if statement is not None:
+            words = "not affected" if statement.status.value == "not_affected" else "fixed"
+            reason = f"{words} per VEX {statement.source} ({statement.ref}, {statement.vulnerability}): {statement.why()}"
+            by = f"vex {statement.source} {statement.ref}"
+            return Decision(Outcome.SUPPRESSED, reason, by, severity, vex.ref(statement)), None
     if f.suppression is not None:
         why = f.suppression.justification or "no reason given"
         reason = f"suppressed in {f.tool} ({f.suppression.kind}): {why}"
@@ -326,6 +339,7 @@ def evaluate(
     now: datetime.datetime | None = None,
     change: Change | None = None,
     risk: RiskData | None = None,
+    vex: VexSet | None = None,
 ) -> Verdict:
     """Decide every finding of every report and the gate's status, as of ``today``.
 
@@ -340,19 +354,24 @@ def evaluate(
 
     reports = tuple(reports)
     ledger = ExceptionLedger(policy, today or datetime.date.today())
+    vex_ledger = None
+    if vex is not None:  # NOTE: imported only with VEX documents: a gate without them loads no VEX code
+        from gatekeeper.policy.vex import VexLedger
+
+        vex_ledger = VexLedger(vex)
     decided = []
     memo: Memo = {}
     if risk is None:
         for r in reports:
             for f in r.findings:
-                d, rule = _decide(f, policy, categories_of(f, r), ledger, memo)
+                d, rule = _decide(f, policy, categories_of(f, r), ledger, memo, vex=vex_ledger, report=r)
                 decided.append((Evaluated(f, d), rule))
     else:
         scores = risk.epss is not None
         for r in reports:
             for f in r.findings:
                 x = risk.assess(f.rule_id, f.identifiers)
-                d, rule = _decide(f, policy, categories_of(f, r), ledger, memo, x, scores and f.kind is Kind.VULNERABILITY)
+                d, rule = _decide(f, policy, categories_of(f, r), ledger, memo, x, scores and f.kind is Kind.VULNERABILITY, vex_ledger, r)
                 decided.append((Evaluated(f, d, exploitation=x), rule))
     correlated = correlate_reports(decided, reports)
     scope = None
@@ -368,7 +387,8 @@ def evaluate(
         results, known = apply_baseline(results, baseline, policy.baseline_known_until, ledger.today)
     results.sort(key=sort_key)
     problems = missing_reports(reports, policy)
-    notices: list[str] = [*policy.notices, *ledger.notices(), *known]
+    vex_uses = vex_ledger.uses() if vex_ledger is not None else ()
+    notices: list[str] = [*policy.notices, *ledger.notices(), *(vex_ledger.notices(vex_uses) if vex_ledger else ()), *known]
     for r in reports:
         notices.extend(f"{r.source}: {w}" for w in r.warnings)
     gate_warnings = _report_checks(reports, policy, now, problems, notices)
@@ -394,6 +414,7 @@ def evaluate(
         gate_warnings=gate_warnings,
         policy_files=policy.files,
         change=scope,
-        data_files=risk.files if risk is not None else (),
+        data_files=(risk.files if risk is not None else ()) + (vex.files if vex is not None else ()),
         data_dates=risk.dates() if risk is not None else (),
+        vex=vex_uses,
     )

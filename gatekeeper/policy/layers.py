@@ -9,7 +9,8 @@ another (``merge(base, top)``):
   ``top`` rule with the id of a ``base`` rule replaces it (``enabled: false`` removes it);
 - ``severity_overrides`` and ``exceptions``: ``top``'s first, then ``base``'s (an exception
   with the same id is replaced);
-- ``required``: the union;
+- ``required``: the union; so are ``data: {vex: [...]}``'s documents (a team's VEX file beside
+  the central one);
 - ``environments``: merged per name the same way.
 """
 
@@ -51,6 +52,8 @@ def merge(base: Layer, top: Layer) -> Layer:
     settings = {**base.settings, **top.settings}
     if base.settings.get("licenses") and top.settings.get("licenses"):
         settings["licenses"] = base.settings["licenses"].refined_by(top.settings["licenses"])
+    if base.settings.get("vex_paths") and top.settings.get("vex_paths"):
+        settings["vex_paths"] = tuple(dict.fromkeys(base.settings["vex_paths"] + top.settings["vex_paths"]))
     return Layer(
         source=top.source,
         settings=settings,

@@ -245,6 +245,10 @@ class Policy:
     change_unplaced: str = "decide"
     """``change: {unplaced: ...}``: a finding the diff cannot place is decided as usual
     (``decide``) or treated as outside the change (``outside``)."""
+    vex_authors: tuple[str, ...] | None = None
+    """``vex: {authors: [...]}``: only VEX documents by these authors are applied; ``None``: any."""
+    vex_require_justification: bool = False
+    """``vex: {require_justification: true}``: a not_affected statement without a justification stops the gate."""
     max_exception_days: dict[Severity, int] = field(default_factory=dict, hash=False)
     """Longest exception lifetime allowed per severity."""
     environment: str | None = None

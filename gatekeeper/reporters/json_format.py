@@ -36,7 +36,7 @@ from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import bounded
 from gatekeeper.reporters.interface import StreamReporter
 from gatekeeper.reporters.jsonstream import Streamed, pieces as json_pieces
-from gatekeeper.verdict import ChangeScope, Evaluated, Outcome, Verdict
+from gatekeeper.verdict import ChangeScope, Evaluated, Outcome, Verdict, VexUse
 
 SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = "https://github.com/gatekeeper/gatekeeper/schemas/report-1.json"
@@ -110,6 +110,8 @@ class JsonFormat(StreamReporter):
             if not verdict.data_dates
             else Streamed(verdict.results, _with_exploitation({k for k, _, _ in verdict.data_dates}), floats=_all_scores),
             **({"change": change_data(verdict.change)} if verdict.change is not None else {}),
+            # Only with VEX documents (--vex): a report without them is as before.
+            **({"vex": [vex_data(u, matched=True) for u in verdict.vex]} if verdict.vex or _has_vex(verdict) else {}),
         }
         if verdict.data_files:
             dates = {kind: (version, released) for kind, version, released in verdict.data_dates}
@@ -126,6 +128,10 @@ class JsonFormat(StreamReporter):
         return doc
 
 
+def _has_vex(verdict: Verdict) -> bool:
+    return any(kind == "vex" for kind, _, _ in verdict.data_files)
+
+
 def change_data(change: ChangeScope) -> dict[str, Any]:
     """The change the gate judged (only with ``check --diff``/``--diff-base``)."""
     return {
@@ -139,6 +145,23 @@ def change_data(change: ChangeScope) -> dict[str, Any]:
         "excused": change.excused,
         "unplaced": change.unplaced,
     }
+
+
+def vex_data(u: VexUse, matched: bool = False) -> dict[str, Any]:
+    """A VEX statement as the JSON report shows it (in a decision, and in the top-level list)."""
+    out: dict[str, Any] = {
+        "document": bounded(u.document, _SHORT),
+        "statement": u.statement,
+        "vulnerability": bounded(u.vulnerability, _SHORT),
+        "status": u.status,
+        "justification": u.justification,
+        "impact": bounded(u.impact, _SHORT) or None,
+    }
+    if u.state:
+        out["state"] = u.state
+    if matched:
+        out["matched"] = u.matched
+    return out
 
 
 def _scores(e: Evaluated) -> list[float | None]:
@@ -230,6 +253,7 @@ def finding_data(e: Evaluated) -> dict[str, Any]:
             "reason": bounded(d.reason, _SHORT),
             "decidedBy": bounded(d.decided_by, _SHORT),
             "severity": d.severity.label,
+            **({"vex": vex_data(d.vex)} if d.vex is not None else {}),
         },
     }
     if e.placed is not None:

@@ -338,6 +338,16 @@ class SarifFormat(StreamReporter):
             if props:
                 suppression["properties"] = props
             return [suppression]
+        if d.vex is not None:
+            # A VEX statement: the supplier or the team says the product is not affected (or fixed).
+            v = d.vex
+            vex = {"document": v.document, "statement": v.statement, "vulnerability": v.vulnerability, "status": v.status}
+            if v.justification:
+                vex["justification"] = v.justification
+            return [{
+                "kind": "external", "status": "accepted", "justification": bounded(d.reason, _TITLE_LIMIT),
+                "properties": {"gatekeeper": {"vex": vex}},
+            }]
         kind = "inSource" if f.suppression is not None and f.suppression.kind == "inSource" else "external"
         return [{"kind": kind, "justification": bounded(d.reason, _TITLE_LIMIT)}]
 
