@@ -40,6 +40,8 @@ HEAVY = (
     "importlib.resources",
     # The SonarQube client, without a --sonar-* option.
     "gatekeeper.sources.sonarqube",
+    # The pull-request comment, without --pr-comment.
+    "gatekeeper.pr_comment",
     # Commands that are not run (cli._LazyGroup).
     "gatekeeper.cli_beyond",
     # Recognising a report needs no adapter but its own (adapters/sniff.py).

@@ -89,6 +89,8 @@ class Target:
     """The variable the token came from (named in messages, never its value)."""
     full_report: str | None = None
     """URL of the CI run whose logs and artifacts hold the whole report, if known."""
+    commit: str | None = None
+    """The commit gated (the pull request's head), if known: named under the summary."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -133,7 +135,8 @@ def _github(environ: Mapping[str, str]) -> Target:
     token = environ.get("GITHUB_TOKEN", "")
     if not token:
         raise CommentError("GITHUB_TOKEN is not set (in a workflow: env: GITHUB_TOKEN: ${{ github.token }})")
-    number = _github_number(environ)
+    number_and_head = _github_pull_request(environ)
+    number = number_and_head[0]
     owner, repo = (quote(p, safe="") for p in repository.split("/"))
     server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
     run_id = environ.get("GITHUB_RUN_ID", "")
@@ -141,14 +144,18 @@ def _github(environ: Mapping[str, str]) -> Target:
     return Target(
         platform="github", api=api, collection=f"/repos/{owner}/{repo}/issues/{number}/comments",
         item=f"/repos/{owner}/{repo}/issues/comments/{{id}}", where=f"GitHub pull request #{number} of {repository}",
-        limit=GITHUB_LIMIT, token=token, token_name="GITHUB_TOKEN", full_report=_link(run),
+        limit=GITHUB_LIMIT, token=token, token_name="GITHUB_TOKEN", full_report=_link(run), commit=number_and_head[1],
     )
 
 
-def _github_number(environ: Mapping[str, str]) -> int:
+def _github_pull_request(environ: Mapping[str, str]) -> tuple[int, str | None]:
     """The pull request's number from the event payload: ``pull_request.number``
     (``pull_request``, ``pull_request_target``, ``pull_request_review`` ...), or
-    ``issue.number`` of an ``issue_comment`` on a pull request (``issue.pull_request`` set)."""
+    ``issue.number`` of an ``issue_comment`` on a pull request (``issue.pull_request`` set);
+    and its head commit (``pull_request.head.sha``) when the payload has it.
+
+    NOTE: not ``GITHUB_SHA``: on a pull_request event it is the test merge commit, on an
+    issue_comment the default branch's."""
     event = environ.get("GITHUB_EVENT_NAME") or "unknown"
     path = environ.get("GITHUB_EVENT_PATH", "")
     if not path:
@@ -165,7 +172,9 @@ def _github_number(environ: Mapping[str, str]) -> int:
     number = pr.get("number") if pr else None
     if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
         raise CommentError(f"the {event} event is not about a pull request: there is nothing to comment on")
-    return number
+    head = pr.get("head") if pr else None
+    sha = head.get("sha") if isinstance(head, dict) else None
+    return number, sha if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha) else None
 
 
 def _gitlab(environ: Mapping[str, str]) -> Target:
@@ -185,6 +194,7 @@ def _gitlab(environ: Mapping[str, str]) -> Target:
         platform="gitlab", api=api, collection=collection, item=collection + "/{id}",
         where=f"GitLab merge request !{iid} of {path}", limit=GITLAB_LIMIT, token=token,
         token_name="GITLAB_TOKEN", full_report=_link(environ.get("CI_JOB_URL")),
+        commit=sha if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha := environ.get("CI_COMMIT_SHA", "")) else None,
     )
 
 
@@ -224,16 +234,18 @@ def marker(name: str) -> str:
 
 
 def comment_body(markdown: str, mark: str, target: Target) -> str:
-    """The comment: the marker, then the Markdown summary, cut to the platform's limit at a
-    line boundary, with a pointer to the full report when cut."""
-    text = f"{mark}\n{markdown.rstrip()}\n"
+    """The comment: the marker, the Markdown summary, and a line naming the commit and the CI
+    run. Longer than the platform takes, the summary is cut at a line boundary and a note
+    points to the full report."""
+    footer = _footer(target)
+    text = f"{mark}\n{markdown.rstrip()}\n{footer}"
     if _size(text) <= target.limit:
         return text
     where = f"[the CI run]({target.full_report})" if target.full_report else "the CI run's reports"
     platform = "GitHub" if target.platform == "github" else "GitLab"
     note = (f"\n\n---\n\n**This summary is cut: it is longer than a {platform} comment may be.** "
             f"The full report: {where}.\n")
-    room = target.limit - _size(note) - _size("</details>\n") - _size(mark) - 1
+    room = target.limit - _size(note) - _size(footer) - _size("\n\n</details>") - _size(mark) - 1
     kept: list[str] = []
     used = 0
     for line in markdown.split("\n"):
@@ -246,7 +258,18 @@ def comment_body(markdown: str, mark: str, target: Target) -> str:
     # A <details> block left open would hide the note inside it.
     if body.count("<details>") > body.count("</details>"):
         body += "\n\n</details>"
-    return f"{mark}\n{body}{note}"
+    return f"{mark}\n{body}{note}{footer}"
+
+
+def _footer(target: Target) -> str:
+    """``<sub>gatekeeper 0.1.0 · commit 0123abc · [CI run](URL)</sub>``: which push the
+    comment speaks of, since it is edited in place. Only checked values (hex, a plain URL)."""
+    parts = [f"gatekeeper {__version__}"]
+    if target.commit:
+        parts.append(f"commit {target.commit[:12]}")
+    if target.full_report:
+        parts.append(f"[CI run]({target.full_report})")
+    return f"\n<sub>{' · '.join(parts)}</sub>\n"
 
 
 def _size(text: str) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gatekeeper import __version__
 from gatekeeper.pr_comment.platforms import GITHUB_LIMIT, Target, comment_body, comment_id, marker
 from tests.conftest import REPORTS, ROOT
 from tests.pr_comment.api_server import BOT, GITLAB_BOT, Answer, ApiServer
@@ -22,6 +23,9 @@ GITLAB_TOKEN = "glpat-" + "S3cret" * 3 + "zz"
 FAILING = str(REPORTS / "hadolint.json")
 PASSING = str(REPORTS / "gitleaks-empty.json")
 DEFAULT_MARK = marker(comment_id("built-in default", None))
+HEAD = "0123456789abcdef0123456789abcdef01234567"
+RUN = "https://github.com/octo/app/actions/runs/4242"
+FOOTER = f"\n<sub>gatekeeper {__version__} · [CI run]({RUN})</sub>\n"
 
 
 def run(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -33,7 +37,8 @@ def run(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.Completed
 
 def github_env(tmp_path: Path, api: str, payload: dict | None = None, event: str = "pull_request") -> dict[str, str]:
     event_file = tmp_path / "event.json"
-    event_file.write_text(json.dumps(payload if payload is not None else {"action": "synchronize", "number": 7, "pull_request": {"number": 7}}))
+    default = {"action": "synchronize", "number": 7, "pull_request": {"number": 7, "head": {"sha": HEAD, "ref": "x"}}}
+    event_file.write_text(json.dumps(payload if payload is not None else default))
     return {
         "GITHUB_ACTIONS": "true", "GITHUB_API_URL": api, "GITHUB_REPOSITORY": "octo/app", "GITHUB_TOKEN": TOKEN,
         "GITHUB_EVENT_PATH": str(event_file), "GITHUB_EVENT_NAME": event, "GITHUB_SERVER_URL": "https://github.com",
@@ -45,6 +50,7 @@ def gitlab_env(api: str) -> dict[str, str]:
     return {
         "GITLAB_CI": "true", "CI_API_V4_URL": f"{api}/api/v4", "CI_PROJECT_ID": "42", "CI_PROJECT_PATH": "group/app",
         "CI_MERGE_REQUEST_IID": "7", "GITLAB_TOKEN": GITLAB_TOKEN, "CI_JOB_URL": "https://gitlab.example/group/app/-/jobs/9",
+        "CI_COMMIT_SHA": HEAD,
     }
 
 
@@ -78,6 +84,7 @@ def test_github_creates_the_comment_then_updates_it(tmp_path: Path) -> None:
         body = create.body["body"]
         assert body.startswith(DEFAULT_MARK + "\n## ❌ gatekeeper: failed\n")
         assert "| hadolint |" in body
+        assert body.endswith(f"\n<sub>gatekeeper {__version__} · commit {HEAD[:12]} · [CI run]({RUN})</sub>\n")
 
         # The second run (the pull request fixed) edits the same comment.
         second = run(tmp_path, "check", PASSING, "--pr-comment", env=env)
@@ -319,6 +326,7 @@ def test_gitlab_creates_the_note_then_updates_it_across_pages(tmp_path: Path) ->
             assert seen.headers["PRIVATE-TOKEN"] == GITLAB_TOKEN
             assert "Authorization" not in seen.headers
         assert api.seen[-1].body["body"].startswith(DEFAULT_MARK + "\n## ❌ gatekeeper: failed")
+        assert api.seen[-1].body["body"].endswith(f" · commit {HEAD[:12]} · [CI run](https://gitlab.example/group/app/-/jobs/9)</sub>\n")
         assert "posted comment 1004 on GitLab merge request !7 of group/app" in first.stderr
 
         second = run(tmp_path, "check", PASSING, "--pr-comment", env=env)
@@ -356,7 +364,9 @@ def test_hostile_report_text_stays_data_and_cannot_forge_the_marker(tmp_path: Pa
         body = api.writes()[0].body["body"]
     assert body.count("<!--") == 1 and body.startswith(DEFAULT_MARK + "\n")
     assert marker("prod") not in body
-    assert "<script" not in body and "](http" not in body and "\x1b" not in body
+    summary, footer = body.rsplit("\n<sub>", 1)
+    assert footer == f"gatekeeper {__version__} · commit {HEAD[:12]} · [CI run]({RUN})</sub>\n"  # the one link
+    assert "<script" not in summary and "](http" not in summary and "\x1b" not in summary
     assert "@octocat" not in body and "@\u2060octocat" in body
 
 
@@ -384,9 +394,9 @@ def test_a_long_summary_is_cut_at_a_line_with_a_pointer_to_the_run() -> None:
     kept = body.split("\n\n---\n\n", 1)[0]
     assert kept.splitlines()[-3].startswith("| fail |") and kept.splitlines()[-3].endswith("|")  # whole rows only
     assert kept.endswith("\n\n</details>")  # the open block is closed before the note
-    assert body.endswith("The full report: [the CI run](https://github.com/octo/app/actions/runs/4242).\n")
+    assert body.endswith("The full report: [the CI run](https://github.com/octo/app/actions/runs/4242).\n" + FOOTER)
     short = comment_body("## ok\n", DEFAULT_MARK, _target())
-    assert short == f"{DEFAULT_MARK}\n## ok\n"
+    assert short == f"{DEFAULT_MARK}\n## ok\n{FOOTER}"
 
 
 def test_options_are_shared_by_scan_and_refused_alone(tmp_path: Path) -> None:
