@@ -64,8 +64,10 @@ class Resource:
     """The subject's digest set (``sha256`` of an image, ``gitCommit`` of a commit)."""
 
 
-_IMAGE = re.compile(r"^(?P<name>[^\s@]+)@sha256:(?P<hex>[0-9a-f]{64})$")
-_GIT = re.compile(r"^(?P<name>git\+https?://[^\s@]+?)@(?P<hex>[0-9a-f]{40}|[0-9a-f]{64})$")
+# NOTE: printable ASCII only, no "@" but the digest's: a name is what registries and git hosts
+# accept, and a control character or a second "@" would let one resource pass for another.
+_IMAGE = re.compile(r"^(?P<name>[\x21-\x3f\x41-\x7e]+)@sha256:(?P<hex>[0-9a-f]{64})$")
+_GIT = re.compile(r"^(?P<name>git\+https?://[\x21-\x3f\x41-\x7e]+?)@(?P<hex>[0-9a-f]{40}|[0-9a-f]{64})$")
 _HEX_COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.:\[\]-]+(?:/[A-Za-z0-9_.~/%-]*)?$")

@@ -110,7 +110,7 @@ class Outputs(NamedTuple):
 
     def to_stdout(self) -> bool:
         """True when a machine-readable output goes to stdout (then people read stderr)."""
-        return any(path == "-" for _, path in self.files)
+        return any(path == "-" for _, path in self.files) or (self.attest is not None and self.attest[0] == "-")
 
 
 def pr_comment_from(options: dict[str, Any]) -> tuple[str | None, float] | None:
@@ -126,7 +126,8 @@ def pr_comment_from(options: dict[str, Any]) -> tuple[str | None, float] | None:
 def outputs_from(options: dict[str, Any], **settings: Any) -> Outputs:
     """The ``Outputs`` of a command's output options (taken out of ``options``)."""
     files = tuple((spec.name, path) for spec in FILE_OUTPUTS if (path := options.pop(f"{spec.name}_path", None)))
-    if sum(1 for _, path in files if path == "-") > 1:
+    attest = settings.get("attest")
+    if sum(1 for _, path in files if path == "-") + (attest is not None and attest[0] == "-") > 1:
         raise click.UsageError("only one output can go to standard output (-)")
     return Outputs(files=files, **settings)
 
@@ -596,6 +597,8 @@ def approve(
     output.write_file(output_path, approval.dumps(record, key))
     env_text = f" in environment {terminal(record.environment, 60)}" if record.environment else ""
     output.err(f"gatekeeper: {terminal(record.approver, 200)} approved {len(record.findings)} finding{'' if len(record.findings) == 1 else 's'}{env_text} ({output_path}):")
+    if not isinstance(key, bytes):
+        output.err(f"gatekeeper: signed with {terminal(key.source, 300)} ({key.algorithm}, keyid {key.keyid[:16]}): check it with --approvers and its public key")
     for a in record.findings[:50]:
         pkg = f" {a.package}" if a.package else ""
         output.err(f"  {a.severity:<8} {terminal(f'{a.tool} {a.rule}{pkg} at {a.location}', 300)}")

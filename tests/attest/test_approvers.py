@@ -39,6 +39,7 @@ def test_a_record_signed_by_a_trusted_approver_lets_the_findings_pass(
     record = tmp_path / "approval.json"
     code, _, err = _approve(capsys, keypair.private, record, approver="release@example.com")
     assert code == 0, err
+    assert f"signed with {keypair.private} (" in err
     data = json.loads(record.read_text())
     assert data["algorithm"] == {"ed25519": "ed25519", "ecdsa-p256": "ecdsa-p256-sha256"}[keypair.kind]
     assert len(data["keyid"]) == 64 and data["signature"]

@@ -400,3 +400,28 @@ def test_kev_and_epss_data_are_attested_inputs(capsys: pytest.CaptureFixture[str
     assert [(i["annotations"]["kind"], i["uri"], i["digest"]["sha256"]) for i in inputs] == [
         ("report", str(report), sha256_of(report)), ("kev", str(kev), sha256_of(kev)), ("epss", str(epss), sha256_of(epss)),
     ]
+
+
+def test_attestation_to_standard_output_moves_the_console_to_stderr(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pair = make_key(tmp_path / "keys", "ecdsa-p256", "release")
+    code, out, err = gate(capsys, "check", CLEAN, "--attest", "-", "--signing-key", pair.private, "--resource", IMAGE)
+    assert code == 0, err
+    independent_verify(out.encode(), pair.public.read_bytes())  # stdout is the envelope alone
+    assert "PASSED" in err
+    code, _, err = gate(capsys, "check", CLEAN, "--attest", "-", "--json", "-", "--signing-key", pair.private, "--resource", IMAGE)
+    assert code == 2 and "only one output can go to standard output" in err
+
+
+@pytest.mark.parametrize("resource", [
+    "ghcr.io/app\x1b[2J@sha256:" + "5e" * 32,
+    "ghcr.io/a@b@sha256:" + "5e" * 32,
+    "ghcr.io/app@sha256:" + "5E" * 32,
+    "ghcr.io/app@sha256:" + "5e" * 31,
+    "git+https://github.com/a/b@main",
+    "https://github.com/a/b@" + "4f" * 20,
+])
+def test_a_resource_that_is_not_pinned_or_not_plain_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, resource: str) -> None:
+    pair = make_key(tmp_path / "keys", "ed25519", "release")
+    code, _, err = gate(capsys, "check", CLEAN, "--attest", tmp_path / "a.json", "--signing-key", pair.private, "--resource", resource)
+    assert code == 2 and "names no digest" in err and "\x1b" not in err
+    assert not (tmp_path / "a.json").exists()
