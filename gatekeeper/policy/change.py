@@ -7,7 +7,8 @@ have been. A correlated problem is in the change when any tool's sighting of it 
 
 Kept as decided: findings in the change; findings of a rule with ``scope: codebase``; secrets
 under ``change: {secrets: codebase}``; findings the diff cannot place, unless ``change:
-{unplaced: outside}``. Budgets are counted afterwards, so they count the change only.
+{unplaced: outside}``. Budgets are counted afterwards, over the change only (a finding outside
+it that passes is not counted either: ``evaluate._apply_budgets``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def judge_change(
             unplaced += 1
             if policy.change_unplaced == "outside":
                 state = OUTSIDE
+                where = (OUTSIDE, f"{where[1]} (change: {{unplaced: outside}})")
         e = replace(e, placed=where)
         if state == OUTSIDE:
             outside += 1

@@ -268,6 +268,8 @@ def _apply_budgets(decided: list[tuple[Evaluated, Rule | None]]) -> list[Evaluat
     for i, (e, rule) in enumerate(decided):
         if rule is None or rule.budget is None:
             continue
+        if e.placed is not None and e.placed[0] == "outside" and not rule.whole_codebase:
+            continue  # a pull request's gate counts its change only (policy/change.py)
         if e.decision.outcome in (Outcome.PASS, Outcome.WARN) and e.decision.severity >= rule.budget.severity:
             counted.setdefault(rule.id, []).append(i)
     out = [e for e, _ in decided]
