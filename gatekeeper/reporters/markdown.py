@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections import Counter
 
 from gatekeeper.model import Severity
-from gatekeeper.reporters.console import approvals_by_decider, summary_line
+from gatekeeper.reporters.console import approvals_by_decider, change_line, summary_line
 from gatekeeper.reporters.escape import markdown as md
 from gatekeeper.reporters.interface import TextReporter
 from gatekeeper.verdict import ExceptionState, Outcome, Status, Verdict
@@ -68,6 +68,8 @@ class MarkdownFormat(TextReporter):
             facts.append(f"environment {md(verdict.environment, 100)}")
         facts += [f"{len(verdict.reports)} report{'s' if len(verdict.reports) != 1 else ''}", f"{n} finding{'s' if n != 1 else ''}"]
         out += [" · ".join(facts), ""]
+        if verdict.change is not None:
+            out += [f"**Pull request:** {md(change_line(verdict.change).removeprefix('change: '), 600)}", ""]
         if verdict.problems:
             out += [f"- **error:** {md(p, 400)}" for p in verdict.problems[:20]]
             out.append("")

@@ -43,6 +43,7 @@ from gatekeeper.paths import relative
 from gatekeeper.reporters.console import summary_line
 from gatekeeper.reporters.escape import bounded
 from gatekeeper.reporters.interface import StreamReporter
+from gatekeeper.reporters.json_format import change_data
 from gatekeeper.reporters.jsonstream import Streamed, pieces as json_pieces
 from gatekeeper.verdict import Decision, Evaluated, Outcome, Verdict, sort_key
 
@@ -216,6 +217,8 @@ class SarifFormat(StreamReporter):
             invocations=[self._invocation(om, verdict, total - len(items), total, omitted_tools)],
             results=[],
             column_kind="unicodeCodePoints",
+            # The change a pull request's gate judged (check --diff): only then, so other logs stay as they were.
+            properties={"gatekeeper": {"change": change_data(verdict.change)}} if verdict.change is not None else None,
         )
         return run, rules, results
 
@@ -300,6 +303,8 @@ class SarifFormat(StreamReporter):
             gate["seenBy"] = list(e.seen_by)
         if e.known:
             gate["known"] = True
+        if e.placed is not None:
+            gate["change"] = {"placed": e.placed[0], "why": bounded(e.placed[1], _TITLE_LIMIT)}
         if f.identifiers:
             gate["identifiers"] = list(f.identifiers[:50])
         pkg = f.package

@@ -291,6 +291,14 @@ def test_arguments_reach_gatekeeper_exactly(stubbed) -> None:  # type: ignore[no
     ]
 
 
+def test_diff_base_and_filter_reach_gatekeeper(stubbed) -> None:  # type: ignore[no-untyped-def]
+    run, args = stubbed({"reports": "r.json", "diff-base": "origin/main", "diff-filter": "context", "sarif": ""}, 0)
+    assert run.exit_code == 0, run.log
+    assert args == ["check", "--annotations", "--diff-base=origin/main", "--diff-filter=context", "--github-outputs", "--", "r.json"]
+    _, args = stubbed({"reports": "r.json", "diff-filter": "file", "sarif": ""}, 0)
+    assert not any(a.startswith("--diff") for a in args)  # no base: the whole codebase
+
+
 def test_output_file_parser_reads_both_forms() -> None:
     text = "a=1\nb<<EOF\nx\ny=z\nEOF\nc=\n"
     assert parse_output_file(text) == {"a": "1", "b": "x\ny=z", "c": ""}
