@@ -136,6 +136,8 @@ def _base(file: _File, extends: str, data: dict[str, Any]) -> tuple[_File | None
             return None, (f"{ref.url}: an unpinned URL is refused (its server could loosen the gate): pin it with "
                           f"#sha256= and the file's SHA-256, or set {ALLOW_UNPINNED}: true")
         return _File(ref.url, ref.url, ref=ref), ""
+    if ref.url.startswith("git+file:") and not file.ref.url.startswith("git+file:"):
+        return None, f"{ref.url}: a file fetched from a server may not name a repository on this machine"
     if file.ref.pinned and not ref.pinned:
         return None, (f"{ref.url}: a pinned base may extend only pinned bases (otherwise its server could change "
                       "them): add #sha256= and the file's SHA-256")

@@ -3,8 +3,8 @@
 ``make_ca`` writes a certificate authority and a server certificate it signed (for
 ``localhost`` and ``127.0.0.1``, so a redirect from one name to the other is a redirect to
 another host on the same server). ``PolicyServer`` serves files from a dict, records each
-request's path and Authorization header, and plays redirects and an endless answer
-(``/huge``: chunked, counted, never finished) whose bytes sent are counted.
+request's path and Authorization header, and plays redirects and endless answers
+(``/huge``: chunked; ``/announced``: 2 GB in its Content-Length) whose bytes sent are counted.
 """
 
 from __future__ import annotations
@@ -107,6 +107,11 @@ class PolicyServer:
                     self.end_headers()
                 elif self.path == "/huge":
                     self._endless()
+                elif self.path == "/announced":
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(2 * 1024**3))
+                    self.end_headers()
+                    self._endless(chunked=False)
                 elif self.path in server.files:
                     body = server.files[self.path]
                     self.send_response(200)
@@ -119,13 +124,14 @@ class PolicyServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
 
-            def _endless(self) -> None:
-                # 2 GB announced as chunks: the client must stop reading, not the server.
-                self.send_response(200)
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
+            def _endless(self, chunked: bool = True) -> None:
+                # 2 GB as chunks (or after a Content-Length): the client must stop reading, not the server.
+                if chunked:
+                    self.send_response(200)
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
                 chunk = b"# " + b"x" * (64 * 1024 - 3) + b"\n"
-                frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+                frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if chunked else chunk
                 try:
                     while server.huge_sent < 2 * 1024**3:
                         self.wfile.write(frame)

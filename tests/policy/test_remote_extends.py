@@ -174,6 +174,13 @@ def test_huge_answer_is_refused_after_the_cap_without_reading_it(server: PolicyS
     assert server.huge_sent < 64 * 1024**2  # of 2 GB offered: the socket buffers, no more
 
 
+def test_answer_announcing_2_gb_is_refused_without_reading_it(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
+    refused(check(team(tmp_path, f"{server.url('/announced')}#sha256={'0' * 64}"), env),
+            server.url("/announced"), f"the server announces {2 * 1024**3} bytes", "refused without reading it")
+    time.sleep(0.2)
+    assert server.huge_sent < 64 * 1024**2
+
+
 def test_redirect_loop_is_refused(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
     server.redirects.update({"/a.yaml": "/b.yaml", "/b.yaml": server.url("/a.yaml")})
     a = server.url("/a.yaml")
@@ -227,6 +234,35 @@ def test_replay_reads_the_remote_base_from_the_cache(server: PolicyServer, tmp_p
     assert len(server.seen) == 1
     (tmp_path / "cache" / "policies" / "sha256" / sha(BASE)).unlink()
     refused(run("replay", record, env=env), url, f"not in the cache ({tmp_path / 'cache'}) with sha256 {sha(BASE)}")
+
+
+def test_a_remote_base_may_not_name_a_repository_on_this_machine(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
+    base = f"version: 1\nextends: git+file:///srv/secrets.git//x.yaml@{'a' * 40}\n".encode()
+    server.files["/base.yaml"] = base
+    refused(check(team(tmp_path, f"{server.url('/base.yaml')}#sha256={sha(base)}"), env),
+            "may not name a repository on this machine")
+
+
+def test_explain_and_attestation_name_the_remote_base(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    base = b"version: 1\nfail_on: critical\nrules:\n  - id: central-django\n    match: {package: django}\n    action: warn\n"
+    server.files["/base.yaml"] = base
+    url = server.url("/base.yaml")
+    policy = team(tmp_path, f"{url}#sha256={sha(base)}")
+    explained = check(policy, env, "--explain")
+    assert f"decided by: rule central-django ({url}:4)" in explained.stdout, explained.stdout
+    key = tmp_path / "key.pem"
+    key.write_bytes(ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    attestation = tmp_path / "vsa.json"
+    signed = check(policy, env, "--attest", str(attestation), "--signing-key", str(key), "--resource", "git+https://example.com/app@" + "b" * 40)
+    assert signed.returncode == 0, signed.stdout + signed.stderr
+    import base64
+
+    statement = json.loads(base64.b64decode(json.loads(attestation.read_text())["payload"]))
+    assert statement["predicate"]["policy"]["annotations"]["extends"] == [{"uri": url, "digest": {"sha256": sha(base)}}]
 
 
 def test_policy_commands_read_remote_bases(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
