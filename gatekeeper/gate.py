@@ -106,7 +106,7 @@ def prepare(request: GateRequest) -> Prepared:
 
     remote = None
     if request.policy_pins or request.offline:
-        from gatekeeper.sources.remote_policy import FetchOptions
+        from gatekeeper.sources.remote import FetchOptions
 
         remote = FetchOptions(dict(request.policy_pins), request.offline)
     try:

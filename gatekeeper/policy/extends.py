@@ -1,7 +1,7 @@
 """``extends:``: a policy refines a base policy (a central, versioned baseline).
 
 The base is a file (the path is relative to the extending file) or a remote file
-(``sources.remote_policy``): an https URL pinned by ``#sha256=``, plain http only pinned, or
+(``sources.remote``): an https URL pinned by ``#sha256=``, plain http only pinned, or
 a git repository pinned by commit. Chains are followed to ``MAX_CHAIN`` files; a cycle is an
 error naming the whole chain (URLs too), at the ``extends`` that closes it.
 
@@ -29,7 +29,7 @@ from gatekeeper.policy.schema import check_schema
 from gatekeeper.policy.yamlfile import parse_yaml
 
 if TYPE_CHECKING:
-    from gatekeeper.sources.remote_policy import FetchOptions, PolicyRef
+    from gatekeeper.sources.remote import FetchOptions, PolicyRef
 
 MAX_CHAIN = 16
 ALLOW_UNPINNED = "allow_unpinned_extends"
@@ -66,7 +66,7 @@ def _read(file: _File, options: FetchOptions | None) -> tuple[str, str]:
     if file.ref is None:
         assert file.path is not None
         return read_policy_text(file.path, file.source)
-    from gatekeeper.sources.remote_policy import RemotePolicyError, fetch_policy
+    from gatekeeper.sources.remote import RemotePolicyError, fetch_policy
 
     try:
         raw, sha256 = fetch_policy(file.ref, options)  # the pin is checked here, before parsing
@@ -124,7 +124,7 @@ def _base(file: _File, extends: str, data: dict[str, Any]) -> tuple[_File | None
         # Shown in messages only (the file read is ``base``): keep it short and relative.
         shown = extends if Path(extends).is_absolute() else os.path.normpath(Path(file.source).parent / extends)
         return _File(shown, str(base), path=base), ""
-    from gatekeeper.sources.remote_policy import RefError, parse_ref
+    from gatekeeper.sources.remote import RefError, parse_ref
 
     try:
         ref = parse_ref(extends) if file.ref is None else file.ref.resolve(extends)

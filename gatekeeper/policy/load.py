@@ -16,7 +16,7 @@ from gatekeeper.policy.model import Policy
 
 if TYPE_CHECKING:
     from gatekeeper.policy.layers import Layer
-    from gatekeeper.sources.remote_policy import FetchOptions
+    from gatekeeper.sources.remote import FetchOptions
 
 __all__ = ["KEY", "Mark", "PolicyError", "load_policy", "parse_yaml", "policy_from_data", "schema", "validate"]
 
