@@ -43,7 +43,10 @@ def read_git(ref: PolicyRef, root: Path, offline: bool) -> bytes:
             raise RemotePolicyError(f"{ref.url}: commit {ref.commit} is not in the cache ({store}), and the server "
                                     "is not contacted here")
         if not store.is_dir():
-            store.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                store.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise RemotePolicyError(f"{ref.url}: cannot create the cache {store.parent}: {e.strerror or e}") from None
             git("init", "--bare", "--quiet")
         # NOTE: ``--`` ends the options: a repository URL can never be read as one.
         git("fetch", "--quiet", "--depth=1", "--no-tags", "--", ref.repo, ref.commit)
