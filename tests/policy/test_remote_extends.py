@@ -243,6 +243,13 @@ def test_a_remote_base_may_not_name_a_repository_on_this_machine(server: PolicyS
             "may not name a repository on this machine")
 
 
+def test_a_remote_base_names_data_files_only_by_absolute_path(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
+    base = b"version: 1\ndata:\n  kev: kev.json\n"  # relative to what? not to the team's folder
+    server.files["/base.yaml"] = base
+    refused(check(team(tmp_path, f"{server.url('/base.yaml')}#sha256={sha(base)}"), env),
+            server.url("/base.yaml"), "names data files by absolute path")
+
+
 def test_explain_and_attestation_name_the_remote_base(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
