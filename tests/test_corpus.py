@@ -66,6 +66,9 @@ REFUSED = {
     "spdx/dd_NEGATIVE_spdx_3_0_jsonld.json": r"an SPDX 3 JSON-LD document",
     "spdx/guac_EDGE_legacy_field_names.json": r"legacy SPDX field names \(packageName",
 }
+# VEX documents are not reports: refused with the way to use them (tests/vex reads them).
+VEX_FOLDERS = {"openvex": "OpenVEX", "csaf": "CSAF"}
+VEX_NOT_DOCUMENTS = {"openvex/dd_openvex_NEGATIVE_json_array.json", "csaf/dd_csaf_NEGATIVE_version_1_2_FABRICATED.json"}
 
 EMPTY_WITH_FORMAT = {
     "gitleaks/defectdojo-no_findings.json": "gitleaks",
@@ -105,6 +108,10 @@ def test_every_corpus_file_is_read_by_its_tool_or_refused_clearly(path: Path | N
         assert str(info.value).startswith(str(path) + ": ")
         return
     fmt = expected_format(path)
+    kind = VEX_FOLDERS.get(path.parent.name)
+    if kind is not None and key not in VEX_NOT_DOCUMENTS:
+        with pytest.raises(AdapterError, match=rf"this is a VEX document \({kind}\), not a scanner report: pass it with --vex FILE"):
+            load_report(str(path))
     if fmt is None:
         # Fail closed: a report of a tool gatekeeper does not read is never read as another's.
         with pytest.raises((AdapterError, SourceError)) as info:

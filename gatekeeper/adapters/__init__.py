@@ -93,6 +93,12 @@ def detect(doc: Any, source: str) -> str:
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        vex = _vex_kind(doc)
+        if vex:
+            raise UnrecognisedReportError(
+                f"{source}: this is a VEX document ({vex}), not a scanner report: pass it with --vex FILE "
+                "(its statements then suppress the findings they cover)"
+            )
         raise UnrecognisedReportError(
             f"{source}: not a report format gatekeeper reads "
             f"(expected one of: {', '.join(FORMAT_NAMES)}); use --format TOOL to force one"
@@ -101,6 +107,20 @@ def detect(doc: Any, source: str) -> str:
         f"{source}: the content matches several formats ({', '.join(matches)}); "
         "use --format TOOL to choose"
     )
+
+
+def _vex_kind(doc: Any) -> str | None:
+    """``OpenVEX`` or ``CSAF`` for a VEX document passed as a report (read with ``--vex``:
+    ``gatekeeper/vex/``); a CycloneDX VEX is also a report (its vulnerabilities)."""
+    if not isinstance(doc, dict):
+        return None
+    context = doc.get("@context")
+    if isinstance(context, str) and context.startswith("https://openvex.dev/ns"):
+        return "OpenVEX"
+    meta = doc.get("document")
+    if isinstance(meta, dict) and "csaf_version" in meta:
+        return "CSAF"
+    return None
 
 
 def check_depth(doc: Any, source: str, limit: int = MAX_DEPTH) -> None:

@@ -68,6 +68,9 @@ class ConsoleFormat(TextReporter):
         lines = [self._header(verdict), ""]
         if verdict.change is not None:
             lines[1:1] = [terminal(change_line(verdict.change), 600)]
+        vex = vex_line(verdict)
+        if vex:
+            lines.insert(len(lines) - 1, terminal(vex, 600))
         lines += self._table(verdict)
         listed = [e for e in verdict.results if e.decision.outcome in _LISTED]
         if listed:
@@ -153,6 +156,22 @@ def change_line(change: ChangeScope) -> str:
         line += f" ({change.excused:,} would fail, need approval or warn in it: reported, not failing)"
     if change.unplaced:
         line += f"; {change.unplaced:,} could not be placed (decided as usual unless the policy says otherwise)"
+    return line
+
+
+def vex_line(verdict: Verdict) -> str | None:
+    """One line when VEX documents were given (``--vex``): what their statements suppressed,
+    and how many matched nothing (stale); ``None`` otherwise."""
+    documents = sum(1 for kind, _, _ in verdict.data_files if kind == "vex")
+    if not documents and not verdict.vex:
+        return None
+    suppressed = sum(u.matched for u in verdict.vex)
+    used = sum(1 for u in verdict.vex if u.matched)
+    stale = len(verdict.vex) - used
+    docs = f"{documents} document{'s' if documents != 1 else ''}"
+    line = f"vex: {suppressed:,} finding{'s' if suppressed != 1 else ''} suppressed by {used:,} statement{'s' if used != 1 else ''} ({docs})"
+    if stale:
+        line += f"; {stale:,} not_affected/fixed statement{'s' if stale != 1 else ''} matched nothing (stale)"
     return line
 
 

@@ -36,6 +36,12 @@ class ExplainFormat(TextReporter):
                 f"exception {terminal(x.id, 120)}: {x.state.value}, matched {x.matched}, "
                 f"expires {x.expires}, owner {terminal(x.owner, 120)}"
             )
+        for u in verdict.vex:
+            state = "stale" if not u.matched else f"matched {u.matched}"
+            lines.append(
+                f"vex {terminal(u.document, 200)} {u.statement}: {u.status} {terminal(u.vulnerability, 80)}, {state}"
+                + (f", {terminal(u.justification, 80)}" if u.justification else "")
+            )
         for problem in verdict.problems:
             lines.append(f"gate problem: {terminal(problem, 400)}")
         return "\n".join(lines).rstrip("\n") + "\n"

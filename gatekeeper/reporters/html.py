@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 from gatekeeper import __version__
 from gatekeeper.model import Severity
-from gatekeeper.reporters.console import change_line, summary_line
+from gatekeeper.reporters.console import change_line, summary_line, vex_line
 from gatekeeper.reporters.escape import html as h
 from gatekeeper.reporters.interface import StreamReporter
 from gatekeeper.verdict import ExceptionState, Outcome, Verdict
@@ -164,7 +164,7 @@ class HtmlFormat(StreamReporter):
             f"<p>{h(summary_line(verdict), 400)}</p>",
             f"<p>Policy: {h(verdict.policy_name, 300)} · {mode}{env} · {len(verdict.reports)} reports · {n} findings</p>"
             + (f"<p>{h(change_line(verdict.change).removeprefix('change: ').capitalize(), 600)}</p>" if verdict.change is not None else "")
-            + "</header>",
+            + (f"<p>{h(vex, 600)}</p>" if (vex := vex_line(verdict)) else "") + "</header>",
             "<main>",
         ]
         if verdict.problems:

@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections import Counter
 
 from gatekeeper.model import Severity
-from gatekeeper.reporters.console import approvals_by_decider, change_line, summary_line
+from gatekeeper.reporters.console import approvals_by_decider, change_line, summary_line, vex_line
 from gatekeeper.reporters.escape import markdown as md
 from gatekeeper.reporters.interface import TextReporter
 from gatekeeper.verdict import ExceptionState, Outcome, Status, Verdict
@@ -70,6 +70,9 @@ class MarkdownFormat(TextReporter):
         out += [" · ".join(facts), ""]
         if verdict.change is not None:
             out += [f"**Pull request:** {md(change_line(verdict.change).removeprefix('change: '), 600)}", ""]
+        vex = vex_line(verdict)
+        if vex:
+            out += [md(vex, 600), ""]
         if verdict.problems:
             out += [f"- **error:** {md(p, 400)}" for p in verdict.problems[:20]]
             out.append("")

@@ -101,7 +101,8 @@ def load_vex(paths: Sequence[str], authors: Sequence[str] | None = None, require
     left_out = 0
     for d in out:
         if not d.statements:
-            notices.append(f"VEX {d.source}: no statements (it suppresses nothing)")
+            why = "a BOM: its components resolve other documents' BOM-Links" if d.components else "it suppresses nothing"
+            notices.append(f"VEX {d.source}: no statements ({why})")
         if authors is not None and not _author_listed(d.author, authors):
             left_out += len(d.statements)
             who = repr(d.author[:80]) if d.author else "no author"
@@ -128,11 +129,11 @@ def _resolve_links(documents: list[VexDocument]) -> tuple[list[VexDocument], lis
         body, _, ref = ident[len(cyclonedx.LINK):].partition("#")
         serial, _, version = body.partition("/")
         ref = unquote(ref)
-        if ref.startswith("pkg:"):
-            return ref
         components = boms.get((serial.lower(), version or None)) or {}
         if ref in components:
             return components[ref]
+        if ref.startswith("pkg:"):  # NOTE: a bom-ref that is a purl names that package even without its BOM
+            return ref
         unresolved[ident] = None
         return ident
 

@@ -18,9 +18,10 @@ statement.
 
 ``affects[].ref`` is resolved to the purl of the component with that ``bom-ref`` (in this
 document, or, for a BOM-Link ``urn:cdx:SERIAL/VERSION#REF``, in another CycloneDX document
-given with ``--vex``: ``match.resolve_links``); a ref that is itself a purl names that
-package. ``affects[].versions`` narrow the product: for a suppressing state, to the versions
-listed ``unaffected``; for the others, to those listed ``affected``.
+given with ``--vex``: ``load_vex``); a ref that is itself a purl names that package.
+``affects[].versions`` narrow the product: for a suppressing state, to the versions listed
+``unaffected``; for the others, to those listed ``affected`` (when there are any: entries of
+the other status alone narrow nothing).
 """
 
 from __future__ import annotations
@@ -139,8 +140,9 @@ def _statement(f: Fields, v: dict[str, Any], where: str, refs: dict[str, str], w
                 except RangeError as e:
                     raise f.fail(f"{spot}.range", str(e)) from None
             versions.extend(x for x in (exact, span) if x)
-        if a.get("versions") and not versions:
-            continue  # every version listed has the other status: this product is not stated so
+        # NOTE: versions of the other status describe where the vulnerability lies in general
+        # (the spec's own example lists "affected" ranges under a not_affected analysis): they
+        # narrow nothing; the ref alone names the component then.
         purl = refs.get(ref) or (ref if ref.startswith("pkg:") else "")
         products.append(Product((purl or ref,), label=ref, versions=tuple(versions)))
     if not products and not f.opt(v, "affects", list, where):

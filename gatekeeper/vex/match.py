@@ -91,7 +91,7 @@ class VexIndex:
 
     def _scope(self, report: Report | None) -> _Scope:
         if report is None:
-            return _Scope(None, frozenset())
+            return _Scope(None, None, frozenset())
         scope = self._scopes.get(id(report))
         if scope is None:
             # NOTE: the scope keeps its report, so the id stays that report's while cached.

@@ -148,6 +148,23 @@ def fixtures_verdict() -> Verdict:
     return load_verdict("fixtures/reports")
 
 
+def vex_verdict() -> Verdict:
+    """pip-audit's real report with the OpenVEX, CycloneDX and CSAF fixtures (``--vex``)."""
+    import os
+
+    from gatekeeper.gate import GateRequest, run_gate
+    from tests.conftest import ROOT
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        docs = ("django.openvex.json", "django.cdx-vex.json", "django.csaf.json", "django.bomlink-vex.json")
+        request = GateRequest(reports=("fixtures/reports/pip-audit.json",), vex_paths=tuple(f"fixtures/vex/{d}" for d in docs))
+        return run_gate(request)
+    finally:
+        os.chdir(here)
+
+
 def hostile_verdict() -> Verdict:
     """The verdict over the hand-written hostile reports in tests/data/hostile."""
     return load_verdict("tests/data/hostile")

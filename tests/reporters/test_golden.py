@@ -14,10 +14,12 @@ from gatekeeper.reporters import FORMATTERS, OutputFormat
 from gatekeeper.reporters.console import ConsoleFormat
 from gatekeeper.verdict import Verdict
 from tests.conftest import ROOT
-from tests.reporters.samples import SUFFIX, fixtures_verdict, hostile_verdict, rich_verdict
+from tests.reporters.samples import SUFFIX, fixtures_verdict, hostile_verdict, rich_verdict, vex_verdict
 
 GOLDEN = ROOT / "tests" / "golden"
-CASES: dict[str, Callable[[], Verdict]] = {"rich": rich_verdict, "fixtures": fixtures_verdict, "hostile": hostile_verdict}
+CASES: dict[str, Callable[[], Verdict]] = {
+    "rich": rich_verdict, "fixtures": fixtures_verdict, "hostile": hostile_verdict, "vex": vex_verdict,
+}
 _cache: dict[str, Verdict] = {}
 
 

@@ -159,3 +159,46 @@ def test_require_justification_and_trusted_authors(capsys: pytest.CaptureFixture
     listed.write_text("version: 1\nvex:\n  authors: [Example Security Team]\n")  # the name matches 'Name <email>'
     _, after = gate_json(capsys, PIP_AUDIT, "--policy", listed, "--vex", VEX / "django.openvex.json")
     assert [rule for rule, _ in suppressed(after)] == ["PYSEC-2019-10"]
+
+
+def test_every_output_shows_the_suppression_and_its_statement(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from tests.reporters.test_formats import json_validator
+
+    doc = VEX / "django.openvex.json"
+    code, out, _ = gate(capsys, "check", PIP_AUDIT, "--vex", doc, "--explain", "--max-listed", "1",
+                        "--sarif", tmp_path / "g.sarif", "--markdown", tmp_path / "g.md", "--html", tmp_path / "g.html",
+                        "--json", tmp_path / "g.json")
+    assert code == 1
+    line = "vex: 1 finding suppressed by 1 statement (1 document)"
+    assert line in out
+    assert f"vex {doc} statements[0]: not_affected CVE-2019-12781, matched 1, vulnerable_code_not_in_execute_path" in out
+    assert f"decided by: vex {doc} statements[0]" in out
+    assert line in (tmp_path / "g.md").read_text() .replace("\\", "")
+    assert line in (tmp_path / "g.html").read_text()
+    sarif = json.loads((tmp_path / "g.sarif").read_text())
+    (result,) = [r for r in sarif["runs"][0]["results"] if "suppressions" in r]
+    (s,) = result["suppressions"]
+    assert s["kind"] == "external" and s["status"] == "accepted" and "vulnerable_code_not_in_execute_path" in s["justification"]
+    assert s["properties"]["gatekeeper"]["vex"]["statement"] == "statements[0]"
+    report = json.loads((tmp_path / "g.json").read_text())
+    assert not [e.message for e in json_validator().iter_errors(report)]
+
+
+def test_a_decision_record_keeps_the_documents_and_replay_needs_the_same(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = openvex(tmp_path, statement("CVE-2019-12781", DJANGO))
+    record = tmp_path / "record.json"
+    code, _, err = gate(capsys, "check", PIP_AUDIT, "--vex", doc, "--record", record)
+    assert code == 1, err
+    data = json.loads(record.read_text())["data"]
+    assert data == [{"kind": "vex", "path": str(doc), "sha256": __import__("hashlib").sha256(doc.read_bytes()).hexdigest()}]
+    # $GATEKEEPER_VEX at replay time changes nothing: the recorded documents are applied.
+    monkeypatch.setenv("GATEKEEPER_VEX", str(VEX / "django.csaf.json"))
+    code, out, err = gate(capsys, "replay", record)
+    assert code == 0 and "SAME" in out, out + err
+    doc.write_text(doc.read_text().replace("vulnerable_code_not_present", "component_not_present"))
+    code, out, err = gate(capsys, "replay", record)
+    assert code == 1 and f"vex file {doc} changed" in out, out + err
+    doc.unlink()
+    code, out, err = gate(capsys, "replay", record)
+    assert code == 2 and f"vex file {doc} cannot be read" in err, out + err
