@@ -1,9 +1,10 @@
 """The gate's summary as one comment on the pull request (GitHub) or merge request (GitLab).
 
 :func:`publish` finds the gate's earlier comment by its hidden marker (every page of the
-request's comments), edits it, or posts a new one. ``platforms.py`` builds the requests
-(pure); ``client.py`` sends them. A comment that cannot be posted raises
-:class:`CommentError`; the CLI turns it into a warning and the verdict's exit code stands.
+request's comments), edits it, or posts a new one. ``platforms.py`` finds the pull request
+and builds the requests, ``body.py`` writes the comment (both pure), ``client.py`` sends the
+requests. A comment that cannot be posted raises :class:`CommentError`; the CLI turns it
+into a warning and the verdict's exit code stands.
 
 A marked comment is edited only when the token wrote it: on GitHub a bot's (the Actions
 token is ``github-actions[bot]``) or, for another author, the token's own user (``GET
@@ -13,18 +14,16 @@ own; the gate's summary then does not appear under their name (where they could 
 
 from __future__ import annotations
 
+from gatekeeper.pr_comment.body import comment_body, comment_id, marker
 from gatekeeper.pr_comment.client import Client
 from gatekeeper.pr_comment.platforms import (
     MAX_PAGES,
     CommentError,
     Marked,
     Target,
-    comment_body,
-    comment_id,
     create_request,
     list_request,
     marked,
-    marker,
     me,
     next_page,
     target_from_env,

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from gatekeeper import __version__
-from gatekeeper.pr_comment.platforms import GITHUB_LIMIT, Target, comment_body, comment_id, marker
+from gatekeeper.pr_comment.body import comment_body, comment_id, marker
+from gatekeeper.pr_comment.platforms import GITHUB_LIMIT, Target
 from tests.conftest import REPORTS, ROOT
 from tests.pr_comment.api_server import BOT, GITLAB_BOT, Answer, ApiServer
 
