@@ -156,7 +156,7 @@ def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
         "verdict": {"status": verdict.status.value, "problems": list(verdict.problems)},
         "findings": [finding_record(e) for e in verdict.results],
     }
-    if verdict.data_files:  # NOTE: only when used (--vex ...): a record without them is as before
+    if verdict.data_files:  # NOTE: only when used (--kev, --epss, --vex, data:): a record without them is as before
         doc["data"] = [{"kind": kind, "path": path, "sha256": digest} for kind, path, digest in verdict.data_files]
     from gatekeeper.baseline import review_json
 
@@ -249,6 +249,9 @@ def compare(doc: dict[str, Any], verdict: Verdict) -> Comparison:
     return out
 
 
+_DATA_KINDS = {"kev": "KEV catalog", "epss": "EPSS scores", "vex": "VEX document"}
+
+
 def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
     """Evaluate the recorded inputs again as of the recorded day, through the same pipeline as
     ``check`` (``gate.run_gate``); raises ``RecordError`` when an input cannot be read again
@@ -281,11 +284,12 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
             check(doc[what]["path"], doc[what].get("sha256"), what)
     if doc.get("approvers"):
         check(doc["approvers"]["path"], doc["approvers"].get("sha256"), "approvers' keys")
-    data = doc.get("data") or []
-    if not isinstance(data, list) or not all(isinstance(d, dict) and isinstance(d.get("path"), str) for d in data):
-        raise RecordError(f"{source}: $.data is not a list of data files")
-    for d in data:
-        check(d["path"], d.get("sha256"), f"{d.get('kind')} file")
+    data: dict[str, list[str]] = {}
+    for d in doc.get("data") or []:
+        if not isinstance(d, dict) or d.get("kind") not in _DATA_KINDS or not isinstance(d.get("path"), str):
+            raise RecordError(f"{source}: $.data: each entry needs a kind ({', '.join(_DATA_KINDS)}) and a path")
+        check(d["path"], d.get("sha256"), _DATA_KINDS[d["kind"]])
+        data.setdefault(d["kind"], []).append(d["path"])
     recorded = datetime.datetime.fromisoformat(str(doc.get("time", "")).replace("Z", "+00:00")) if doc.get("time") else None
     request = GateRequest(
         reports=tuple(r["source"] for r in doc["reports"]),
@@ -299,8 +303,11 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
         now=recorded,  # report age as it was
         policy_pins=tuple((url, digest) for url, digest in remote if digest),
         offline=True,
-        # The recorded VEX documents, and none when none was used (not $GATEKEEPER_VEX's now).
-        vex_paths=tuple(d["path"] for d in data if d.get("kind") == "vex"),
+        # NOTE: the recorded data files, named explicitly: replay never reads $GATEKEEPER_KEV and
+        # the like, and a gate recorded without data is replayed without it.
+        kev_path=(data.get("kev") or [None])[0],
+        epss_path=(data.get("epss") or [None])[0],
+        vex_paths=tuple(data.get("vex", ())),
     )
     try:
         verdict = run_gate(request)
