@@ -72,7 +72,7 @@ class ConsoleFormat(TextReporter):
         if vex:
             lines.insert(len(lines) - 1, terminal(vex, 600))
         lines += self._table(verdict)
-        listed = [e for e in verdict.results if e.decision.outcome in _LISTED]
+        listed = known_exploited_first([e for e in verdict.results if e.decision.outcome in _LISTED])
         if listed:
             lines.append("")
             for e in listed[: self.limit]:
@@ -94,8 +94,9 @@ class ConsoleFormat(TextReporter):
         word = "APPR" if d.outcome is Outcome.APPROVE else d.outcome.value.upper()
         tag = self._paint(d.outcome, f"{word:<4}")
         sev = self._paint(d.severity, f"{d.severity.label:<8}")
+        mark = "[KEV] " if e.exploitation is not None and e.exploitation.kev is not None else ""
         return [
-            f"{tag}  {sev}  {terminal(', '.join(e.seen_by), 60):<9} {terminal(f.title, 160)}",
+            f"{tag}  {sev}  {terminal(', '.join(e.seen_by), 60):<9} {mark}{terminal(f.title, 160)}",
             f"{'':26}{terminal(f.location.display(), 160)}  " + self._paint("dim", f"- {terminal(d.reason, 160)}"),
         ]
 
@@ -145,6 +146,13 @@ class ConsoleFormat(TextReporter):
         if len(table) > 1:
             rows.append("  " + "total".ljust(width) + "".join(f"{total[s]:>10,}" for s in _SEVERITIES))
         return rows
+
+
+def known_exploited_first(listed: list[Evaluated]) -> list[Evaluated]:
+    """Findings in CISA's KEV catalog (``--kev``) first, each part in its order (worst first)."""
+    if not any(e.exploitation is not None and e.exploitation.kev is not None for e in listed):
+        return listed
+    return sorted(listed, key=lambda e: e.exploitation is None or e.exploitation.kev is None)
 
 
 def change_line(change: ChangeScope) -> str:

@@ -58,7 +58,23 @@ class ExplainFormat(TextReporter):
                + terminal(", ".join(f"{a.tool} {a.rule_id}" for a in e.also), 200) + ")"] if e.also else []),
             *(["  baseline:   known finding"] if e.known else []),
             f"  severity:   {severity}",
+            *exploitation_lines(e),
             f"  decided by: {terminal(d.decided_by, 200)}",
             f"  reason:     {terminal(d.reason, 400)}",
             "",
         ]
+
+
+def exploitation_lines(e: Evaluated) -> list[str]:
+    """``exploited:`` (the KEV entry) and ``epss:`` lines, when ``--kev``/``--epss`` data knows the finding."""
+    x = e.exploitation
+    if x is None:
+        return []
+    out = []
+    if x.kev is not None:
+        k = x.kev
+        ransomware = ", known ransomware use" if k.ransomware else ""
+        out.append(f"  exploited:  {k.cve} in CISA KEV (added {k.date_added}, due {k.due_date}{ransomware})")
+    if x.epss is not None:
+        out.append(f"  epss:       {x.epss.score:g} (percentile {x.epss.percentile:g}) for {x.epss.cve}")
+    return out

@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections import Counter
 
 from gatekeeper.model import Severity
-from gatekeeper.reporters.console import approvals_by_decider, change_line, summary_line, vex_line
+from gatekeeper.reporters.console import approvals_by_decider, change_line, known_exploited_first, summary_line, vex_line
 from gatekeeper.reporters.escape import markdown as md
 from gatekeeper.reporters.interface import TextReporter
 from gatekeeper.verdict import ExceptionState, Outcome, Status, Verdict
@@ -109,7 +109,7 @@ class MarkdownFormat(TextReporter):
         return [*rows, ""]
 
     def _listed(self, verdict: Verdict) -> list[str]:
-        listed = [e for e in verdict.results if e.decision.outcome in _LISTED]
+        listed = known_exploited_first([e for e in verdict.results if e.decision.outcome in _LISTED])
         if not listed:
             return []
         title = "Top failing findings" if any(e.decision.outcome is Outcome.FAIL for e in listed) else "Warnings"
@@ -118,7 +118,8 @@ class MarkdownFormat(TextReporter):
             f, d = e.finding, e.decision
             rows.append(
                 f"| {d.outcome.value} | {d.severity.label} | {md(', '.join(e.seen_by), 80)} | {md(f.rule_id, 80)} "
-                f"| {md(f.title, 160)}<br>{md(d.reason, 160)} | {md(f.location.display(), 160)} |"
+                f"| {'**known exploited (KEV)** ' if e.exploitation is not None and e.exploitation.kev is not None else ''}"
+                f"{md(f.title, 160)}<br>{md(d.reason, 160)} | {md(f.location.display(), 160)} |"
             )
         rows.append("")
         if len(listed) > self.limit:

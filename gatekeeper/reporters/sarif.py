@@ -205,8 +205,9 @@ class SarifFormat(StreamReporter):
         results = Streamed(
             items,
             lambda e: self._result(e, index[e.finding.rule_id], verdict, origins),
-            # The only floats in a log: CVSS scores (``properties.gatekeeper.cvss``).
-            floats=lambda e: (e.finding.cvss_score,),
+            # The only floats in a log: CVSS scores (``properties.gatekeeper.cvss``), EPSS scores.
+            floats=lambda e: (e.finding.cvss_score,) if e.exploitation is None or e.exploitation.epss is None
+            else (e.finding.cvss_score, e.exploitation.epss.score, e.exploitation.epss.percentile),
         )
         # NOTE: GitHub wants a rules array even when a tool found nothing (Multitool GH1018).
         driver = om.ToolComponent(name=tool, version=version, rules=[])
@@ -313,6 +314,14 @@ class SarifFormat(StreamReporter):
         score = f.cvss_score
         if score is not None:
             gate["cvss"] = score
+        x = e.exploitation
+        if x is not None:  # only with --kev/--epss data that knows the finding
+            if x.kev is not None:
+                k = x.kev
+                gate["kev"] = {"cveID": k.cve, "dateAdded": k.date_added.isoformat(), "dueDate": k.due_date.isoformat(),
+                               "knownRansomwareCampaignUse": "Known" if k.ransomware else "Unknown"}
+            if x.epss is not None:
+                gate["epss"] = {"cve": x.epss.cve, "score": x.epss.score, "percentile": x.epss.percentile}
         text = f.title if not f.message or f.message == f.title else f"{f.title}\n\n{f.message}"
         result: dict[str, Any] = {"message": {"text": bounded(text or f.rule_id, _TEXT_LIMIT)}}
         level = decided[1]

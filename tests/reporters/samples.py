@@ -165,6 +165,30 @@ def vex_verdict() -> Verdict:
         os.chdir(here)
 
 
+def risk_verdict() -> Verdict:
+    """The verdict with ``--kev`` and ``--epss`` (tests/data/risk): a LOW finding in the catalog,
+    a PYSEC finding listed by its alias, EPSS scores, and the data's dates as of a fixed day."""
+    import datetime
+    import os
+
+    from gatekeeper.gate import GateRequest, run_gate
+    from tests.conftest import ROOT
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return run_gate(GateRequest(
+            reports=("tests/data/risk/trivy-kev-low.json", "tests/data/risk/pip-audit-kev.json"),
+            policy_path="tests/data/risk/policy.yaml",
+            kev_path="tests/data/risk/kev-small.json",
+            epss_path="tests/data/risk/epss_scores-2025-08-25.csv",
+            today=datetime.date(2025, 8, 30),
+            now=datetime.datetime(2025, 8, 30, 12, tzinfo=datetime.timezone.utc),
+        ))
+    finally:
+        os.chdir(here)
+
+
 def hostile_verdict() -> Verdict:
     """The verdict over the hand-written hostile reports in tests/data/hostile."""
     return load_verdict("tests/data/hostile")

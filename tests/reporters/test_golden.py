@@ -14,11 +14,11 @@ from gatekeeper.reporters import FORMATTERS, OutputFormat
 from gatekeeper.reporters.console import ConsoleFormat
 from gatekeeper.verdict import Verdict
 from tests.conftest import ROOT
-from tests.reporters.samples import SUFFIX, fixtures_verdict, hostile_verdict, rich_verdict, vex_verdict
+from tests.reporters.samples import SUFFIX, fixtures_verdict, hostile_verdict, rich_verdict, risk_verdict, vex_verdict
 
 GOLDEN = ROOT / "tests" / "golden"
 CASES: dict[str, Callable[[], Verdict]] = {
-    "rich": rich_verdict, "fixtures": fixtures_verdict, "hostile": hostile_verdict, "vex": vex_verdict,
+    "rich": rich_verdict, "fixtures": fixtures_verdict, "hostile": hostile_verdict, "vex": vex_verdict, "risk": risk_verdict,
 }
 _cache: dict[str, Verdict] = {}
 

@@ -29,7 +29,7 @@ def test_a_low_finding_in_the_catalog_fails_the_default_policy_through_the_cli()
     assert without.returncode == 0, without.stdout + without.stderr
     r = run("check", "--kev", real_kev(), TRIVY_LOW)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "FAIL  low       trivy     freetype" in r.stdout
+    assert "FAIL  low       trivy     [KEV] freetype" in r.stdout
     assert "CVE-2020-15999 is known exploited (CISA KEV: added 2021-11-03, due 2021-11-17, overdue): kev fail" in r.stdout
     assert "FAILED: 1 finding violates the policy." in r.stdout
 
@@ -235,3 +235,23 @@ def test_a_missing_or_unreadable_catalog_stops_the_gate(tmp_path: Path) -> None:
     (tmp_path / "empty.json").write_bytes(b"")
     r = run("check", "--kev", tmp_path / "empty.json", TRIVY_LOW)
     assert r.returncode == 2 and "empty.json: the KEV catalog is empty" in r.stderr
+
+
+def test_sarif_console_and_markdown_mark_the_listed_findings(tmp_path: Path) -> None:
+    r = run("check", "--kev", KEV_SMALL, "--sarif", tmp_path / "out.sarif", "--markdown", tmp_path / "out.md", "--explain",
+            TRIVY_LOW, PIP_AUDIT_KEV)
+    assert r.returncode == 1, r.stderr
+    listed = [line for line in r.stdout.splitlines() if line.startswith("FAIL  ") and line[6] != " "]  # not --explain's
+    # known-exploited first (the LOW one before the HIGH findings that severity alone fails)
+    assert listed[0].endswith("[KEV] PYSEC-2022-236 in pyspark 3.2.1") and "[KEV] freetype" in listed[1]
+    assert not any("[KEV]" in line for line in listed[2:])
+    assert "  exploited:  CVE-2020-15999 in CISA KEV (added 2021-11-03, due 2021-11-17)" in r.stdout
+    assert "  decided by: kev\n" in r.stdout
+    sarif = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))
+    props = {res["ruleId"]: res["properties"]["gatekeeper"] for run_ in sarif["runs"] for res in run_["results"]}
+    assert props["CVE-2020-15999"]["kev"] == {
+        "cveID": "CVE-2020-15999", "dateAdded": "2021-11-03", "dueDate": "2021-11-17", "knownRansomwareCampaignUse": "Unknown",
+    }
+    assert props["PYSEC-2022-236"]["kev"]["cveID"] == "CVE-2022-33891" and "kev" not in props["PYSEC-2023-44"]
+    md = (tmp_path / "out.md").read_text(encoding="utf-8")
+    assert md.count("**known exploited (KEV)**") == 2
