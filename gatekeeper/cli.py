@@ -56,7 +56,8 @@ class _LazyGroup(click.Group):
 @click.group(
     cls=_LazyGroup,
     lazy={"baseline": "gatekeeper.cli_beyond:baseline", "images": "gatekeeper.cli_beyond:images",
-          "replay": "gatekeeper.cli_beyond:replay", "verify": "gatekeeper.cli_attest:verify"},
+          "replay": "gatekeeper.cli_beyond:replay", "verify": "gatekeeper.cli_attest:verify",
+          "data": "gatekeeper.cli_data:data"},
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, prog_name="gatekeeper")

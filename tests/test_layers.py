@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("gatekeeper.record", "gatekeeper.attestation"),
     ("gatekeeper.reporters",),  # verdict -> text, pure
     ("gatekeeper.output", "gatekeeper.github", "gatekeeper.pr_comment"),  # the only writers
-    ("gatekeeper.cli_options", "gatekeeper.cli", "gatekeeper.cli_beyond", "gatekeeper.cli_attest", "gatekeeper.__main__"),
+    ("gatekeeper.cli_options", "gatekeeper.cli", "gatekeeper.cli_beyond", "gatekeeper.cli_attest", "gatekeeper.cli_data", "gatekeeper.__main__"),
 ]
 
 
