@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from gatekeeper.cli import Seconds
 
 
 @click.group("data", short_help="Download CISA's KEV catalog and FIRST's EPSS scores into a cache.")
@@ -24,7 +23,7 @@ def data() -> None:
 @click.option("--kev-url", envvar="GATEKEEPER_KEV_URL", metavar="URL", help="Where the catalog is (default: $GATEKEEPER_KEV_URL, else CISA's feed).")
 @click.option("--epss-url", envvar="GATEKEEPER_EPSS_URL", metavar="URL", help="Where the scores are (default: $GATEKEEPER_EPSS_URL, else FIRST's current file).")
 @click.option("--cache-dir", metavar="DIR", help="Store under DIR/data (default: $GATEKEEPER_CACHE_DIR, else the user's cache directory).")
-@click.option("--timeout", default=30.0, show_default=True, type=Seconds(min=0, min_open=True), metavar="SECONDS", help="Connect and read timeout.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True, max=3600), metavar="SECONDS", help="Connect and read timeout.")
 @click.option("--max-bytes", type=click.IntRange(min=1), metavar="N", help="Refuse a larger download (default: 64 MiB for KEV, 256 MiB for EPSS).")
 def fetch(want_kev: bool, want_epss: bool, kev_url: str | None, epss_url: str | None, cache_dir: str | None,
           timeout: float, max_bytes: int | None) -> int:
