@@ -35,7 +35,7 @@ def fetch(want_kev: bool, want_epss: bool, kev_url: str | None, epss_url: str | 
     from gatekeeper import output
     from gatekeeper.reporters.escape import terminal
     from gatekeeper.sources.datafeeds import EPSS_URL, KEV_URL, Feed, FetchError, fetch as fetch_feed
-    from gatekeeper.sources.remote_policy import cache_dir as default_cache
+    from gatekeeper.sources.remote.cache import cache_dir as default_cache
 
     if not want_kev and not want_epss:
         raise click.UsageError("nothing to fetch (--no-kev and --no-epss)")

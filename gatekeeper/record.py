@@ -249,7 +249,7 @@ def compare(doc: dict[str, Any], verdict: Verdict) -> Comparison:
     return out
 
 
-_DATA_KINDS = {"kev": "KEV catalog", "epss": "EPSS scores", "vex": "VEX document"}
+_DATA_KINDS = {"kev": "KEV catalog", "epss": "EPSS scores", "vex": "vex file"}
 
 
 def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
