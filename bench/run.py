@@ -14,7 +14,10 @@ separate processes, each measured in this run:
 - ``gatekeeper check`` (verdict and console), then with ``--sarif``, ``--json`` and ``--html``;
 - the same gate written with ``jq`` (severity HIGH and above, as the default policy);
 - for the Trivy report, ``trivy convert --format sarif --severity HIGH,CRITICAL`` when a
-  ``trivy`` binary is found (``$TRIVY``, ``PATH``, or the scanners' virtualenv).
+  ``trivy`` binary is found (``$TRIVY``, ``PATH``, or the scanners' virtualenv);
+- at 50k Trivy findings (``--variants-at``), ``check`` with each further input it offers
+  (``--kev``, ``--epss``, ``--diff``, ``--vex``: ``bench/variants.py``), each against its
+  target as a ratio to the plain check.
 
 Reports come from ``bench/generate.py`` and are cached in ``bench/data/`` (not committed).
 Each command runs ``--repeat`` times interleaved; the table shows the fastest wall time, the
@@ -40,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
 import realistic  # noqa: E402
+import variants  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -112,9 +116,13 @@ def find_trivy() -> str | None:
     return None
 
 
-def check_options() -> set[str]:
+def check_help() -> str:
+    return subprocess.run([PY, "-m", "gatekeeper", "check", "--help"], capture_output=True, text=True, cwd=ROOT).stdout
+
+
+def check_options(text: str | None = None) -> set[str]:
     """The report outputs this ``gatekeeper check`` offers (others add them over time)."""
-    text = subprocess.run([PY, "-m", "gatekeeper", "check", "--help"], capture_output=True, text=True, cwd=ROOT).stdout
+    text = check_help() if text is None else text
     return {name for name in OUTPUTS if f"--{name} " in text}
 
 
@@ -138,8 +146,12 @@ def reports_for(tools: list[str], findings: int, data: Path) -> list[Path]:
     return paths
 
 
+def variant_label(v: variants.Variant) -> str:
+    return f"gatekeeper check {v.option} ({v.what})"
+
+
 def scenarios(paths: list[Path], tools: list[str], outdir: Path, options: set[str], trivy: str | None,
-              check_only: bool = False) -> dict[str, list[str]]:
+              check_only: bool = False, extra: list[variants.Variant] = ()) -> dict[str, list[str]]:
     files = [str(p) for p in paths]
     gate = [PY, "-m", "gatekeeper", "check", "--no-color", "--no-annotations", *files]
     runs: dict[str, list[str]] = {
@@ -148,6 +160,8 @@ def scenarios(paths: list[Path], tools: list[str], outdir: Path, options: set[st
     }
     if check_only:
         return runs
+    for v in extra:
+        runs[variant_label(v)] = [*gate, *v.make(paths[0], outdir)]
     for name in OUTPUTS:
         if name in options:
             runs[f"gatekeeper check --{name}"] = [*gate, f"--{name}", str(outdir / f"out.{name}")]
@@ -182,6 +196,18 @@ def table(title: str, results: dict[str, Run], size_mb: float) -> list[str]:
     for name, r in results.items():
         lines.append(f"| {name} | {r.seconds:.2f} | {r.seconds / floor.seconds:.2f} | {r.cpu:.2f} | {r.cpu / floor.cpu:.2f} "
                      f"| {r.peak_mb:.0f} | {r.peak_mb / floor.peak_mb:.2f} |")
+    return lines + [""]
+
+
+def variant_table(title: str, results: dict[str, Run], offered: list[variants.Variant]) -> list[str]:
+    plain = results["gatekeeper check"]
+    lines = [f"**Further inputs** ({title}; time × the plain check's, fastest of the rounds)", "",
+             "| input | time (s) | × plain check | target | |", "|---|---:|---:|---:|---|"]
+    for v in offered:
+        r = results[variant_label(v)]
+        ratio = r.seconds / plain.seconds
+        lines.append(f"| `{v.option}` ({v.what}) | {r.seconds:.2f} | {ratio:.2f} | < {v.target:.2f} "
+                     f"| {'met' if ratio < v.target else 'missed'} |")
     return lines + [""]
 
 
@@ -254,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data", help="where generated reports are cached")
     parser.add_argument("--no-mixed", action="store_true", help="Trivy only: skip the six-tool runs")
     parser.add_argument("--check-only", action="store_true", help="only the floor and gatekeeper check (for 1M findings)")
+    parser.add_argument("--variants-at", default="50k",
+                        help="Trivy sizes at which check runs with each further input it offers (--kev, --epss, "
+                             "--diff, --vex; bench/variants.py), comma-separated; 'none' for none")
     parser.add_argument("-o", "--output", type=Path, help="also write the Markdown to this file")
     parser.add_argument("--workload", choices=["generated", "real", "both"], default="both",
                         help="generated: bench/generate.py's reports; real: Trivy corpus entries (bench/realistic.py), "
@@ -261,7 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sizes = [generate.parse_size(s) for s in args.sizes.split(",")]
-    options, trivy = check_options(), find_trivy()
+    help_text = check_help()
+    options, trivy = check_options(help_text), find_trivy()
+    offered = variants.offered(help_text)
+    variant_sizes = set() if args.variants_at == "none" else {generate.parse_size(s) for s in args.variants_at.split(",")}
     out = [f"Machine: {machine()}.", "", *startup_section()]
     print("\n".join(out), flush=True)
     slopes: dict[str, list[tuple[int, float, float]]] = {}
@@ -282,10 +314,13 @@ def main(argv: list[str] | None = None) -> int:
                     paths = real_report_for(per_tool, failing, args.data)
                 for p in paths:  # warm the page cache so the first command pays no disk read
                     p.read_bytes()
-                results = bench(scenarios(paths, tools, Path(tmp), options, trivy, args.check_only), args.repeat)
+                extra = offered if tools == ["trivy"] and n in variant_sizes and not args.check_only else []
+                results = bench(scenarios(paths, tools, Path(tmp), options, trivy, args.check_only, extra), args.repeat)
                 size_mb = sum(p.stat().st_size for p in paths) / 1e6
                 title = f"{n:,} findings, {label}" + (f" ({per_tool:,} each)" if len(tools) > 1 else "")
                 lines = table(title, results, size_mb)
+                if extra:
+                    lines += variant_table(title, results, extra)
                 out += lines
                 print("\n".join(lines), flush=True)
                 if tools == ["trivy"]:

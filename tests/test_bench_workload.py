@@ -31,3 +31,21 @@ def test_real_entries_with_the_failure_share_asked_for(tmp_path: Path, failing: 
     vulns = [v for r in doc["Results"] for v in r.get("Vulnerabilities") or []]
     assert any(len(v.get("References") or []) >= 10 for v in vulns)
     assert any(len(v.get("CVSS") or {}) >= 2 for v in vulns)
+
+
+def test_each_variant_input_is_one_the_gate_reads(tmp_path: Path) -> None:
+    # bench/variants.py makes the inputs of the further-input variants (KEV, EPSS, a diff,
+    # VEX): each offered by this check must be read (exit 0 or 1, never 2 "cannot decide").
+    import subprocess
+
+    import variants  # noqa: E402
+
+    require_shared()
+    report = realistic.generate(300, 0.4, tmp_path / realistic.file_name(300, 0.4))
+    check = [sys.executable, "-m", "gatekeeper", "check", "--no-color", "--no-annotations", str(report)]
+    help_text = subprocess.run([*check[:4], "--help"], capture_output=True, text=True, cwd=ROOT).stdout
+    offered = variants.offered(help_text)
+    assert "--kev" in {v.option for v in offered}  # landed (issue 16)
+    for v in offered:
+        done = subprocess.run([*check, *v.make(report, tmp_path)], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode in (0, 1), f"{v.option}: exit {done.returncode}\n{done.stderr[-2000:]}"
