@@ -22,7 +22,8 @@ separate processes, each measured in this run:
 Reports come from ``bench/generate.py`` and are cached in ``bench/data/`` (not committed).
 Each command runs ``--repeat`` times interleaved; the table shows the fastest wall time, the
 least CPU time (user + system: steadier than wall time on a busy machine) and the largest
-peak memory. Both come from the child's own ``rusage`` (``os.wait4``): ``ru_maxrss`` is its
+peak memory; with ``--median``, the median wall and CPU times (a machine shared with other
+work, where the fastest run is luck). Both come from the child's own ``rusage`` (``os.wait4``): ``ru_maxrss`` is its
 peak resident memory.
 """
 
@@ -33,6 +34,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -177,15 +179,18 @@ def scenarios(paths: list[Path], tools: list[str], outdir: Path, options: set[st
     return runs
 
 
-def bench(runs: dict[str, list[str]], repeat: int) -> dict[str, Run]:
-    best: dict[str, Run] = {}
+def bench(runs: dict[str, list[str]], repeat: int, median: bool = False) -> dict[str, Run]:
+    """Each command's fastest wall and CPU time over ``repeat`` interleaved rounds (with
+    ``median``: the medians), and its largest peak memory."""
+    seen: dict[str, list[Run]] = {name: [] for name in runs}
     for _ in range(repeat):  # interleaved, so drift in the machine hits every command alike
         for name, cmd in runs.items():
-            run = measure(cmd)
-            prev = best.get(name)
-            best[name] = run if prev is None else Run(
-                min(prev.seconds, run.seconds), min(prev.cpu, run.cpu), max(prev.peak_mb, run.peak_mb), run.code)
-    return best
+            seen[name].append(measure(cmd))
+    pick = statistics.median if median else min
+    return {
+        name: Run(pick(r.seconds for r in rs), pick(r.cpu for r in rs), max(r.peak_mb for r in rs), rs[-1].code)
+        for name, rs in seen.items()
+    }
 
 
 def table(title: str, results: dict[str, Run], size_mb: float) -> list[str]:
@@ -199,9 +204,10 @@ def table(title: str, results: dict[str, Run], size_mb: float) -> list[str]:
     return lines + [""]
 
 
-def variant_table(title: str, results: dict[str, Run], offered: list[variants.Variant]) -> list[str]:
+def variant_table(title: str, results: dict[str, Run], offered: list[variants.Variant], median: bool = False) -> list[str]:
     plain = results["gatekeeper check"]
-    lines = [f"**Further inputs** ({title}; time × the plain check's, fastest of the rounds)", "",
+    which = "median" if median else "fastest"
+    lines = [f"**Further inputs** ({title}; time × the plain check's, {which} of the rounds)", "",
              "| input | time (s) | × plain check | target | |", "|---|---:|---:|---:|---|"]
     for v in offered:
         r = results[variant_label(v)]
@@ -277,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1k,10k,50k,100k", help="findings per run, comma-separated (1k, 50k, 1m)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per command (fastest time is shown)")
+    parser.add_argument("--median", action="store_true",
+                        help="show the median of the --repeat runs instead of the fastest (a busy machine)")
     parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data", help="where generated reports are cached")
     parser.add_argument("--no-mixed", action="store_true", help="Trivy only: skip the six-tool runs")
     parser.add_argument("--check-only", action="store_true", help="only the floor and gatekeeper check (for 1M findings)")
@@ -315,12 +323,12 @@ def main(argv: list[str] | None = None) -> int:
                 for p in paths:  # warm the page cache so the first command pays no disk read
                     p.read_bytes()
                 extra = offered if tools == ["trivy"] and n in variant_sizes and not args.check_only else []
-                results = bench(scenarios(paths, tools, Path(tmp), options, trivy, args.check_only, extra), args.repeat)
+                results = bench(scenarios(paths, tools, Path(tmp), options, trivy, args.check_only, extra), args.repeat, args.median)
                 size_mb = sum(p.stat().st_size for p in paths) / 1e6
                 title = f"{n:,} findings, {label}" + (f" ({per_tool:,} each)" if len(tools) > 1 else "")
                 lines = table(title, results, size_mb)
                 if extra:
-                    lines += variant_table(title, results, extra)
+                    lines += variant_table(title, results, extra, args.median)
                 out += lines
                 print("\n".join(lines), flush=True)
                 if tools == ["trivy"]:
