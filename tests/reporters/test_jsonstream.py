@@ -89,6 +89,26 @@ def test_sink_writes_pieces_in_order_and_measures_gzip() -> None:
     assert buffer.getvalue() == b"again" and sink.size == 5
 
 
+def test_the_sink_hands_pieces_over_in_batches_and_keeps_their_order() -> None:
+    # More than a batch (output._BATCH), in pieces of uneven sizes: the file holds them in
+    # order, and the sizes measured are those of the whole.
+    import gzip
+    import random
+
+    rng = random.Random(20)
+    parts = [rng.randbytes(rng.randrange(1, 600_000)) for _ in range(40)]
+    assert sum(map(len, parts)) > 2 * output._BATCH
+    buffer = io.BytesIO()
+    sink = Sink(buffer)
+    sink.measure_gzip = True
+    for part in parts:
+        sink.write(part)
+    sink.close()
+    whole = b"".join(parts)
+    assert buffer.getvalue() == whole and sink.size == len(whole)
+    assert sink.gzip_size >= len(gzip.compress(whole, 9)) - 64
+
+
 class _Broken(io.BytesIO):
     def write(self, data: Any) -> int:
         raise OSError(28, "No space left on device")
