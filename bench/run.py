@@ -123,9 +123,27 @@ def check_help() -> str:
 
 
 def check_options(text: str | None = None) -> set[str]:
-    """The report outputs this ``gatekeeper check`` offers (others add them over time)."""
+    """The report outputs this ``gatekeeper check`` offers (others add them over time), and ``diff``."""
     text = check_help() if text is None else text
-    return {name for name in OUTPUTS if f"--{name} " in text}
+    return {name for name in OUTPUTS if f"--{name} " in text} | ({"diff"} if "--diff " in text else set())
+
+
+def change_diff(outdir: Path) -> Path:
+    """A pull request's diff for ``check --diff``: a Dockerfile RUN line (every image finding is
+    then placed by its layer: the worst case), a dependency added to the generated reports'
+    ``app/requirements.txt``, and 500 changed source files, as a large pull request has."""
+    path = outdir / "change.diff"
+    if path.exists():
+        return path
+    parts = ["diff --git a/Dockerfile b/Dockerfile\n--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,2 +1,3 @@\n"
+             " FROM registry.example.com/base:1\n RUN apk add curl\n+RUN apk add jq\n",
+             "diff --git a/app/requirements.txt b/app/requirements.txt\n--- a/app/requirements.txt\n"
+             "+++ b/app/requirements.txt\n@@ -1 +1,2 @@\n flask==3.0.0\n+org.example:component-2-1==2.1.1\n"]
+    for k in range(500):
+        name = f"services/svc-{k // 50}/config/settings_{k % 50}.py"
+        parts.append(f"diff --git a/{name} b/{name}\n--- a/{name}\n+++ b/{name}\n@@ -10,3 +10,4 @@\n a\n b\n+c\n d\n")
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
 
 
 def real_report_for(findings: int, failing: float, data: Path) -> list[Path]:
@@ -160,6 +178,8 @@ def scenarios(paths: list[Path], tools: list[str], outdir: Path, options: set[st
         "`json.load` (floor)": [PY, "-c", FLOOR, *files],
         "gatekeeper check": gate,
     }
+    if "diff" in options:
+        runs["gatekeeper check --diff"] = [*gate, "--diff", str(change_diff(outdir))]
     if check_only:
         return runs
     for v in extra:
@@ -167,8 +187,9 @@ def scenarios(paths: list[Path], tools: list[str], outdir: Path, options: set[st
     for name in OUTPUTS:
         if name in options:
             runs[f"gatekeeper check --{name}"] = [*gate, f"--{name}", str(outdir / f"out.{name}")]
-    if len(options) > 1:
-        runs["gatekeeper check, all three outputs"] = [*gate, *(a for n in sorted(options) for a in (f"--{n}", str(outdir / f"all.{n}")))]
+    outputs = sorted(options & set(OUTPUTS))
+    if len(outputs) > 1:
+        runs["gatekeeper check, all three outputs"] = [*gate, *(a for n in outputs for a in (f"--{n}", str(outdir / f"all.{n}")))]
     if shutil.which("jq"):
         script = " ; ".join(f"jq -e '{JQ_GATES[t]}' {f} >/dev/null; c=$((c|$?))" for t, f in zip(tools, files))
         runs["`jq` gate"] = ["sh", "-c", f"c=0; {script}; [ $c -le 1 ]"]

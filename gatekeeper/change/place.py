@@ -303,18 +303,30 @@ class Placer:
                             self._dockerfile_lines.append((path, number, m.group(1).upper(), _squash(m.group(2))))
         return self._dockerfile_lines
 
+    def _image_whole(self) -> tuple[str, str] | None:
+        """The place of every image finding when one answer holds for all: a changed base image
+        line, or no Dockerfile changed; ``None`` when it depends on the finding's layer."""
+        if self._image is None:
+            lines = self._dockerfile_instructions()
+            froms = [(p, n) for p, n, word, _ in lines if word == "FROM"]
+            dockerfiles = [p for p in self.files if is_dockerfile(p)]
+            if froms:
+                self._image = (IN, f"the base image line changed ({froms[0][0]}:{froms[0][1]})")
+            elif not dockerfiles:
+                self._image = (OUTSIDE, "no Dockerfile is changed")
+            else:
+                self._image = ("", dockerfiles[0])
+        return self._image if self._image[0] else None
+
     def _image_place(self, f: Finding) -> tuple[str, str]:
-        lines = self._dockerfile_instructions()
-        froms = [(p, n) for p, n, word, _ in lines if word == "FROM"]
-        if froms:
-            return IN, f"the base image line changed ({froms[0][0]}:{froms[0][1]})"
-        dockerfiles = [p for p in self.files if is_dockerfile(p)]
-        if not dockerfiles:
-            return OUTSIDE, "no Dockerfile is changed"
+        whole = self._image_whole()
+        if whole is not None:
+            return whole
+        assert self._image is not None
         created = _created_by(f)
         if created is None:
-            return IN, f"{dockerfiles[0]} is changed and the report does not say which instruction built the layer"
-        for path, number, word, args in lines:
+            return IN, f"{self._image[1]} is changed and the report does not say which instruction built the layer"
+        for path, number, word, args in self._dockerfile_instructions():
             if args and args in created:
                 return IN, f"its layer is built by {path}:{number}, which the change adds"
         return OUTSIDE, "the instruction that built its layer is not changed"

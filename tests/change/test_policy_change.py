@@ -109,3 +109,12 @@ rules:
     assert v.count(Outcome.FAIL) == 0  # one in the change, within the budget of 1 (six outside, not counted)
     inside = [e for e in v.results if e.placed and e.placed[0] == "in"]
     assert len(inside) == 1 and "within budget (1 of 1" in inside[0].decision.reason
+
+
+def test_judging_keeps_every_field_of_a_result() -> None:
+    """``policy/change.py`` builds results positionally (speed): a new field must be passed on there."""
+    from dataclasses import fields
+
+    from gatekeeper.verdict import Evaluated
+
+    assert [f.name for f in fields(Evaluated)] == ["finding", "decision", "also", "known", "placed", "exploitation"]
