@@ -88,7 +88,9 @@ def _load(file: _File, chain: tuple[str, ...], names: tuple[str, ...], options: 
     if not isinstance(data, dict):
         problems.raise_if_any()
         raise PolicyError(f"{file.source}: a policy must be a mapping")  # pragma: no cover - schema says so
-    here = replace(layer(data, problems), files=((file.source, sha256),))
+    unpinned = () if file.ref is None or file.ref.pinned else (
+        f"policy base {file.source} is not pinned (allow_unpinned_extends): used as its server sent it, sha256 {sha256}",)
+    here = replace(layer(data, problems), files=((file.source, sha256),), notices=unpinned)
     chain, names = (*chain, file.key), (*names, file.source)
     if file.ref is not None and ALLOW_UNPINNED in data:
         problems.add((ALLOW_UNPINNED,), "is honoured only in a local policy file: a base fetched from a server "

@@ -40,6 +40,8 @@ class Layer:
     files: tuple[tuple[str, str], ...] = ()
     """The policy files read for this layer, furthest base first, each with the SHA-256 of
     the bytes read (for decision records)."""
+    notices: tuple[str, ...] = ()
+    """What the verdict should say about how the files were read (an unpinned remote base)."""
 
 
 def merge(base: Layer, top: Layer) -> Layer:
@@ -64,4 +66,5 @@ def merge(base: Layer, top: Layer) -> Layer:
         max_days={**base.max_days, **top.max_days},
         environments=environments,
         files=base.files + top.files,
+        notices=base.notices + top.notices,
     )

@@ -50,7 +50,7 @@ def to_policy(merged: Layer, name: str, env: str | None = None) -> Policy:
         max_exception_days=dict(chosen.max_days),
         environment=env or None,
         environments=tuple(sorted(merged.environments)),
-        notices=tuple(notices),
+        notices=(*merged.notices, *notices),
         files=merged.files,
     )
 

@@ -141,7 +141,11 @@ def test_unpinned_url_is_refused_unless_the_policy_allows_it(server: PolicyServe
     refused(check(team(tmp_path, url), env), f"{url}: an unpinned URL is refused", "allow_unpinned_extends: true")
     assert server.seen == []  # refused before any request
     allowed = team(tmp_path, url, "allow_unpinned_extends: true\n")
-    assert check(allowed, env).returncode == 0
+    report = tmp_path / "gate.json"
+    first = check(allowed, env, "--json", str(report))
+    assert first.returncode == 0, first.stdout + first.stderr
+    notice = f"policy base {url} is not pinned (allow_unpinned_extends): used as its server sent it, sha256 {sha(BASE)}"
+    assert notice in first.stdout and notice in json.loads(report.read_text())["verdict"]["notices"]
     assert check(allowed, env).returncode == 0 and len(server.seen) == 2  # fetched every time
     server.stop()
     refused(check(allowed, env), url, "cannot connect", f"the copy fetched last has sha256 {sha(BASE)}: pin it")
