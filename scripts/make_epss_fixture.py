@@ -1,4 +1,4 @@
-"""Write EPSS test files in FIRST's exact daily format (tests/data/risk/).
+"""Write EPSS test files in FIRST's exact daily format (fixtures/risk/).
 
 FIRST publishes ``epss_scores-YYYY-MM-DD.csv.gz`` (https://epss.empiricalsecurity.com/,
 current file ``epss_scores-current.csv.gz``): a model line, a header, one row per CVE::
@@ -33,7 +33,7 @@ SCORES = {
     "CVE-2018-18074": (0.00620, 0.69800),
     "CVE-2019-11324": (0.00080, 0.33200),
     "CVE-2023-32681": (0.06350, 0.93100),
-    # tests/data/risk/pip-audit-kev.json
+    # fixtures/risk/pip-audit-kev.json
     "CVE-2020-11651": (0.94370, 0.99950),
     "CVE-2020-11978": (0.94250, 0.99930),
     "CVE-2022-33891": (0.94240, 0.99920),

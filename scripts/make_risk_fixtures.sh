@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerate the fixtures of exploitation-aware gating (tests/data/risk/):
+# Regenerate the fixtures of exploitation-aware gating (fixtures/risk/):
 #   pip-audit-kev.json  the REAL pip-audit, offline against scripts/osv_server.py (the PyPA
-#                       advisory database), on tests/data/risk/target/requirements.txt: PYSEC
+#                       advisory database), on fixtures/risk/target/requirements.txt: PYSEC
 #                       findings whose aliases are CVEs in CISA's KEV catalog;
 #   epss-*.csv(.gz)     EPSS files in FIRST's exact format (scripts/make_epss_fixture.py).
 # Environment: as scripts/make_fixtures.sh (GATEKEEPER_SCANNERS_VENV, GATEKEEPER_ADVISORY_DB).
@@ -15,7 +15,7 @@ fi
 # The OSV server needs PyYAML and packaging: the project's environment has both.
 PY=${GATEKEEPER_PYTHON:-$ROOT/.venv/bin/python}
 [[ -x $PY ]] || PY=python3
-OUT=$ROOT/tests/data/risk
+OUT=$ROOT/fixtures/risk
 WORK=$(mktemp -d)
 trap 'kill "${OSV_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cd "$ROOT"
@@ -27,6 +27,6 @@ for _ in $(seq 100); do [[ -s $WORK/osv.port ]] && break; sleep 0.1; done
 rc=0
 env PYTHONHASHSEED=0 "$VENV/bin/pip-audit" --no-deps --disable-pip -s osv \
   --osv-url "http://127.0.0.1:$(cat "$WORK/osv.port")/v1/query" --cache-dir "$WORK/cache" -f json --desc --aliases \
-  -r tests/data/risk/target/requirements.txt -o "$OUT/pip-audit-kev.json" || rc=$?
+  -r fixtures/risk/target/requirements.txt -o "$OUT/pip-audit-kev.json" || rc=$?
 [[ $rc == 1 ]] || { echo "error: pip-audit exited $rc (expected 1: vulnerabilities found)" >&2; exit 1; }
 "$PY" scripts/make_epss_fixture.py "$OUT"

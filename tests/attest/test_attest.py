@@ -390,7 +390,7 @@ def test_securesystemslib_verifies_our_envelopes_and_refuses_tampered_ones(
 
 def test_kev_and_epss_data_are_attested_inputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The data files a decision used (``Verdict.data_files``) are inputs with their digests."""
-    data = ROOT / "tests" / "data" / "risk"
+    data = ROOT / "fixtures" / "risk"
     pair = make_key(tmp_path / "keys", "ed25519", "release")
     out = tmp_path / "a.json"
     report, kev, epss = data / "pip-audit-kev.json", data / "kev-small.json", data / "epss_scores-2025-08-25.csv"

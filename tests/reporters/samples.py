@@ -166,7 +166,7 @@ def vex_verdict() -> Verdict:
 
 
 def risk_verdict() -> Verdict:
-    """The verdict with ``--kev`` and ``--epss`` (tests/data/risk): a LOW finding in the catalog,
+    """The verdict with ``--kev`` and ``--epss`` (fixtures/risk): a LOW finding in the catalog,
     a PYSEC finding listed by its alias, EPSS scores, and the data's dates as of a fixed day."""
     import datetime
     import os
@@ -178,10 +178,10 @@ def risk_verdict() -> Verdict:
     os.chdir(ROOT)
     try:
         return run_gate(GateRequest(
-            reports=("tests/data/risk/trivy-kev-low.json", "tests/data/risk/pip-audit-kev.json"),
-            policy_path="tests/data/risk/policy.yaml",
-            kev_path="tests/data/risk/kev-small.json",
-            epss_path="tests/data/risk/epss_scores-2025-08-25.csv",
+            reports=("fixtures/risk/trivy-kev-low.json", "fixtures/risk/pip-audit-kev.json"),
+            policy_path="fixtures/risk/policy.yaml",
+            kev_path="fixtures/risk/kev-small.json",
+            epss_path="fixtures/risk/epss_scores-2025-08-25.csv",
             today=datetime.date(2025, 8, 30),
             now=datetime.datetime(2025, 8, 30, 12, tzinfo=datetime.timezone.utc),
         ))

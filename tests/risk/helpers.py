@@ -11,7 +11,7 @@ from gatekeeper.gate import GateRequest, run_gate
 from gatekeeper.verdict import Evaluated, Verdict
 from tests.conftest import ROOT, SHARED, require_shared
 
-DATA = ROOT / "tests" / "data" / "risk"
+DATA = ROOT / "fixtures" / "risk"
 KEV_SMALL = DATA / "kev-small.json"
 EPSS_CSV = DATA / "epss_scores-2025-08-25.csv"
 EPSS_GZ = DATA / "epss_scores-2025-08-25.csv.gz"
