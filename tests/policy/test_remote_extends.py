@@ -45,7 +45,7 @@ def server(tls: Tls) -> Iterator[PolicyServer]:
 @pytest.fixture
 def env(tmp_path: Path, tls: Tls, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GATEKEEPER_POLICY_TOKEN", "HTTPS_PROXY",
-                 "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+                 "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     return {"REQUESTS_CA_BUNDLE": str(tls.ca), "GATEKEEPER_CACHE_DIR": str(tmp_path / "cache")}
 
@@ -84,6 +84,13 @@ def test_pinned_base_is_inherited_then_used_offline_from_the_cache(server: Polic
     server.stop()
     offline = check(policy, env)
     assert offline.returncode == 0, offline.stdout + offline.stderr
+
+
+def test_ssl_cert_file_names_the_ca_too(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
+    server.files["/base.yaml"] = BASE
+    env["SSL_CERT_FILE"] = env.pop("REQUESTS_CA_BUNDLE")
+    result = check(team(tmp_path, f"{server.url('/base.yaml')}#sha256={sha(BASE)}"), env)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_changed_base_is_refused_before_parsing_naming_both_digests(server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
@@ -201,7 +208,7 @@ def test_token_goes_only_to_the_host_the_policy_names(server: PolicyServer, tmp_
     assert TOKEN not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("case", ["404", "down", "unknown-ca", "malformed-pin", "unpinned", "credentials"])
+@pytest.mark.parametrize("case", ["404", "down", "unknown-ca", "malformed-pin", "unpinned", "credentials", "proxy-down"])
 def test_bad_remote_bases_are_exit_2_naming_the_url(case: str, server: PolicyServer, tmp_path: Path, env: dict[str, str]) -> None:
     url = server.url("/base.yaml")
     pinned = f"{url}#sha256={sha(BASE)}"
@@ -217,6 +224,10 @@ def test_bad_remote_bases_are_exit_2_naming_the_url(case: str, server: PolicySer
     elif case == "malformed-pin":
         refused(check(team(tmp_path, f"{url}#sha256=abc123"), env), url, "malformed pin: #sha256= needs 64 hexadecimal digits, got 6")
         assert server.seen == []
+    elif case == "proxy-down":
+        out = refused(check(team(tmp_path, pinned), {**env, "HTTPS_PROXY": "http://proxyuser:pr0xypass@127.0.0.1:9"}),
+                      url, "cannot connect through the proxy")
+        assert "pr0xypass" not in out
     elif case == "unpinned":
         refused(check(team(tmp_path, url), env), url, "an unpinned URL is refused")
     else:

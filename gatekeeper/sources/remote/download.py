@@ -48,6 +48,8 @@ def download(url: str, hint: str = "") -> bytes:
             except requests.exceptions.SSLError as e:
                 problem = (f"TLS verification failed ({_reason(e)}); for a private CA set REQUESTS_CA_BUNDLE "
                            "or SSL_CERT_FILE to its certificate bundle")
+            except requests.exceptions.ProxyError:
+                problem = "cannot connect through the proxy (HTTPS_PROXY)"  # its URL may hold a password
             except requests.exceptions.Timeout:
                 problem = f"no answer within {TIMEOUT[0]:g}s (connect) / {TIMEOUT[1]:g}s (read)"
             except requests.exceptions.ConnectionError as e:
