@@ -33,10 +33,11 @@ class Built:
         self.diff = root / "pr.diff"
         self.diff.write_text(R.git(self.repo, "diff", "-M", "main...feature"))
 
-    def report(self, name: str) -> Path:
-        make = getattr(R, name)
+    def report(self, name: str, committed: bool = False) -> Path:
+        if committed:
+            return R.DATA / f"{name}.json"
         path = self.reports / f"{name}.json"
-        return path if path.exists() else make(self.repo, path)
+        return path if path.exists() else R.scanned(name, self.repo, path)
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +84,10 @@ def expected(key: tuple[str, str, int | None, str], kind: str, mode: str) -> str
     return "in" if line == 3 else "outside"
 
 
+@pytest.mark.parametrize("committed", [False, True], ids=["scanned-now", "committed-reports"])
 @pytest.mark.parametrize("mode", ["added", "context", "file"])
-def test_each_filter_decides_exactly_the_expected_findings(built: Built, mode: str) -> None:
-    reports = [built.report("gitleaks"), built.report("hadolint"), built.report("trivy"), R.PIP_AUDIT]
+def test_each_filter_decides_exactly_the_expected_findings(built: Built, mode: str, committed: bool) -> None:
+    reports = [built.report(n, committed) for n in ("gitleaks", "hadolint", "trivy", "checkov")] + [R.PIP_AUDIT]
     doc = gate(built, "--diff", built.diff, "--diff-filter", mode, reports=reports, code=1)
     kinds = {(f["tool"], f["location"]["path"] or (f["package"] or {}).get("name") or "-", f["location"]["startLine"], f["ruleId"]): f["kind"] for f in doc["findings"]}
     got = placed(doc)
@@ -94,6 +96,7 @@ def test_each_filter_decides_exactly_the_expected_findings(built: Built, mode: s
     # Every part of the story is there (not an empty comparison).
     paths = {key[1] for key in got}
     assert {"app/settings.py", "app/legacy.py", "conf dir/app.cfg", "Dockerfile"} <= paths
+    assert {"gitleaks", "hadolint", "trivy", "checkov", "pip-audit"} == {key[0] for key in got}
     assert PACKAGES_IN | PACKAGES_OUT <= paths
     assert any(v == "outside" for v in got.values()) and any(v == "in" for v in got.values())
     for f in doc["findings"]:
