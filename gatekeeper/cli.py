@@ -485,6 +485,8 @@ def scan(
         policy_path=policy_path, environment=env, baseline_path=baseline_path, approval_path=approval_path,
         approvers_path=approvers_path,
         vex_paths=options.pop("vex_paths", ()),
+        diff_path=options.pop("diff_path", None), diff_base=options.pop("diff_base", None),
+        diff_filter=options.pop("diff_filter", "added"),
     ))
     for name in (*names, *(n for n in local_names if n != "all")):
         if name not in available:
@@ -531,7 +533,8 @@ def scan(
 # read again (keep them with --reports-dir and gate them with check --record).
 _GATE_OPTIONS = ("policy_path", "env", *(f"{spec.name}_path" for spec in FILE_OUTPUTS), "colour", "max_listed",
                  "annotations", "explain", "baseline_path", "approval_path", "approvers_path", "pr_comment",
-                 "pr_comment_id", "pr_comment_timeout", "attest_path", "signing_key", "resource", "vex_paths")
+                 "pr_comment_id", "pr_comment_timeout", "attest_path", "signing_key", "resource", "vex_paths",
+                 "diff_path", "diff_base", "diff_filter")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 
@@ -555,6 +558,9 @@ def approve(
     env: str | None,
     baseline_path: str | None,
     vex_paths: tuple[str, ...] = (),
+    diff_path: str | None = None,
+    diff_base: str | None = None,
+    diff_filter: str = "added",
 ) -> int:
     """Record a person's approval of the findings in REPORTs that need it (docs/approval.md).
 
@@ -583,9 +589,13 @@ def approve(
     except approval.ApprovalError as e:
         raise GateError(str(e)) from None
     check_formats_named(fmt, reports)
+    if list(reports).count("-") + (diff_path == "-") > 1:
+        raise click.UsageError("standard input (-) can be read only once: write the report or the diff to a file")
+    # NOTE: approve judges what check will judge: with the gate's --diff, the findings outside
+    # the change need no approval, and are not in the record.
     verdict = run_gate(GateRequest(
         reports=reports, format=fmt, policy_path=policy_path, environment=env, baseline_path=baseline_path,
-        vex_paths=vex_paths,
+        vex_paths=vex_paths, diff_path=diff_path, diff_base=diff_base, diff_filter=diff_filter,
     ))
     if verdict.status is Status.FAILED:
         sys.stderr.write(ConsoleFormat(colour=output.use_colour(sys.stderr), limit=20).format(verdict))
@@ -608,7 +618,8 @@ def approve(
     return EXIT_PASSED
 
 
-approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path", "vex_paths") for p in check.params if p.name == name)
+approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path", "vex_paths", "diff_path", "diff_base", "diff_filter")
+                      for p in check.params if p.name == name)
 
 
 @cli.group(short_help="Write, check, compare and export policy files.", cls=_LazyGroup, lazy={"export": "gatekeeper.cli_beyond:policy_export", "diff": "gatekeeper.cli_beyond:policy_diff"})

@@ -272,4 +272,4 @@ def load_change(request: GateRequest) -> Change:
     except (SourceError, ChangeError) as e:
         raise GateError(f"{e}; the gate was not evaluated") from None
     root = text.root or os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
-    return Change(diff, Filter(request.diff_filter), against, text.base_ref, text.merge_base, root)
+    return Change(diff, Filter(request.diff_filter), against, text.base_ref, text.merge_base, root, text.sha256)

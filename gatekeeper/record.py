@@ -15,6 +15,8 @@
                    "format": "trivy", "findings": 70}],
       "verdict": {"status": "failed", "problems": []},
       "data": [{"kind": "vex", "path": "fixtures/vex/django.openvex.json", "sha256": "..."}],  # only with --vex
+      "change": {"diff": "pr.diff", "baseRef": null, "mergeBase": null, "filter": "added",
+                 "sha256": "..."},  # only with --diff / --diff-base
       "findings": [{"fingerprint": "...", "also": ["..."], "seenBy": ["trivy", "gitleaks"],
                     "tool": "trivy", "rule": "aws-access-key-id", "location": "app/settings.py:9",
                     "severity": "critical", "outcome": "fail", "decidedBy": "secrets", "known": false}]
@@ -156,6 +158,10 @@ def record_document(verdict: Verdict, inputs: RecordInputs) -> str:
         "verdict": {"status": verdict.status.value, "problems": list(verdict.problems)},
         "findings": [finding_record(e) for e in verdict.results],
     }
+    if verdict.change is not None:  # NOTE: only when used (--diff, --diff-base): other records are as before
+        c = verdict.change
+        doc["change"] = {"diff": c.diff_file, "baseRef": c.base_ref, "mergeBase": c.merge_base, "filter": c.filter,
+                         "sha256": c.sha256}
     if verdict.data_files:  # NOTE: only when used (--kev, --epss, --vex, data:): a record without them is as before
         doc["data"] = [{"kind": kind, "path": path, "sha256": digest} for kind, path, digest in verdict.data_files]
     from gatekeeper.baseline import review_json
@@ -290,6 +296,20 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
             raise RecordError(f"{source}: $.data: each entry needs a kind ({', '.join(_DATA_KINDS)}) and a path")
         check(d["path"], d.get("sha256"), _DATA_KINDS[d["kind"]])
         data.setdefault(d["kind"], []).append(d["path"])
+    change = doc.get("change")
+    diff_path = diff_base = None
+    if change is not None:
+        if not isinstance(change, dict) or change.get("filter") not in ("added", "context", "file"):
+            raise RecordError(f"{source}: $.change: expected diff or mergeBase, filter and sha256")
+        if change.get("mergeBase"):
+            # NOTE: the diff of HEAD against the recorded merge base (a commit is its own merge
+            # base with a descendant); its digest below tells whether HEAD moved since.
+            diff_base = str(change["mergeBase"])
+        elif change.get("diff") and change["diff"] != "<stdin>":
+            diff_path = str(change["diff"])
+            check(diff_path, change.get("sha256"), "diff")
+        else:
+            raise RecordError(f"{source}: cannot replay: the diff was read from standard input")
     recorded = datetime.datetime.fromisoformat(str(doc.get("time", "")).replace("Z", "+00:00")) if doc.get("time") else None
     request = GateRequest(
         reports=tuple(r["source"] for r in doc["reports"]),
@@ -308,6 +328,7 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
         kev_path=(data.get("kev") or [None])[0],
         epss_path=(data.get("epss") or [None])[0],
         vex_paths=tuple(data.get("vex", ())),
+        diff_path=diff_path, diff_base=diff_base, diff_filter=(change or {}).get("filter", "added"),
     )
     try:
         verdict = run_gate(request)
@@ -319,6 +340,8 @@ def replay(doc: dict[str, Any], source: str) -> tuple[Comparison, Verdict]:
     for url, digest in remote:
         if url in now_digests and now_digests[url] != digest:
             changed.append(f"policy file {url} changed (sha256 {digest[:12]}... -> {now_digests[url][:12]}...)")
+    if diff_base is not None and verdict.change is not None and verdict.change.sha256 != (change or {}).get("sha256"):
+        changed.append(f"the diff of HEAD against merge base {diff_base[:12]} changed (HEAD moved since the record?)")
     result = compare(doc, verdict)
     result.inputs = changed
     return result, verdict

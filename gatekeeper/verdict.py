@@ -170,6 +170,8 @@ class ChangeScope(NamedTuple):  # NOTE: not a dataclass: start-up time, as Appro
     """``--diff-base``'s ref."""
     merge_base: str | None = None
     """The merge base's commit id, with ``--diff-base``."""
+    sha256: str | None = None
+    """The SHA-256 of the diff's bytes (decision records)."""
 
 
 @dataclass(frozen=True)

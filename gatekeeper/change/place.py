@@ -62,6 +62,8 @@ class Change:
     """The merge base's commit id, when computed with git."""
     root: str | None = None
     """The checkout root: absolute paths under it are repository paths."""
+    sha256: str | None = None
+    """The SHA-256 of the diff's bytes, for decision records."""
 
 
 DEPENDENCY_FILES = frozenset({

@@ -69,7 +69,7 @@ def judge_change(
     scope = ChangeScope(
         against=change.against, filter=change.filter.value, files=len(change.diff.files), outside=outside,
         excused=excused, unplaced=unplaced, diff_file=None if change.base_ref else change.diff.source,
-        base_ref=change.base_ref, merge_base=change.merge_base,
+        base_ref=change.base_ref, merge_base=change.merge_base, sha256=change.sha256,
     )
     return out, scope
 

@@ -15,6 +15,7 @@ and the error says to fetch the history.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from typing import BinaryIO, NamedTuple
@@ -34,6 +35,8 @@ class DiffText(NamedTuple):
     merge_base: str | None = None
     root: str | None = None
     """The repository's top folder (``--diff-base``), where absolute paths are made relative."""
+    sha256: str | None = None
+    """The SHA-256 of the diff's bytes (for decision records)."""
 
 
 def _decode(data: bytes) -> str:
@@ -45,7 +48,8 @@ def _decode(data: bytes) -> str:
 def read_diff(name: str, stdin: BinaryIO | None = None) -> DiffText:
     """The diff in file ``name`` (``-``: standard input), within the report size limit."""
     source = "<stdin>" if name == STDIN else name
-    return DiffText(_decode(_read_bytes(name, stdin)), source)
+    data = _read_bytes(name, stdin)
+    return DiffText(_decode(data), source, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _git(args: list[str], cwd: str | None) -> subprocess.CompletedProcess[bytes]:
@@ -92,4 +96,5 @@ def git_diff(ref: str, cwd: str | None = None) -> DiffText:
     done = _git(args, cwd)
     if done.returncode != 0:
         raise SourceError(f"--diff-base: git diff {merge_base[:12]} HEAD failed: {_said(done)}")
-    return DiffText(_decode(done.stdout), f"git diff {merge_base[:12]} HEAD", ref, merge_base, root)
+    return DiffText(_decode(done.stdout), f"git diff {merge_base[:12]} HEAD", ref, merge_base, root,
+                    hashlib.sha256(done.stdout).hexdigest())

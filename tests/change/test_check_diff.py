@@ -206,3 +206,64 @@ def test_findings_the_diff_cannot_place_are_decided_as_usual(built: Built, tmp_p
     r = run("check", report, "--diff", built.diff, "--json", out, "--policy", policy, cwd=elsewhere)
     legacy = [f for f in json.loads(out.read_text())["findings"] if f["location"]["path"].endswith("legacy.py")]
     assert legacy[0]["decision"]["outcome"] == "ignore" and "is outside the checkout" in legacy[0]["decision"]["reason"]
+
+
+def test_scan_judges_the_change_too(built: Built, tmp_path: Path) -> None:
+    # scan ends in check's gate: hadolint run as a local program on the repository, the change
+    # from --diff-base (git in the current directory).
+    exe = R.SCANNERS_VENV / "bin" / "hadolint"
+    if not exe.exists():
+        R.need(None, "hadolint")  # fails under CI, else raises Missing
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "hadolint").symlink_to(exe)
+    out = tmp_path / "scan.json"
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    r = run("scan", ".", "--local", "hadolint", "--scanner", "hadolint", "--diff-base", "main", "--json", out,
+            cwd=built.repo, env=env)
+    assert r.returncode in (0, 1), r.stderr
+    doc = json.loads(out.read_text())
+    assert doc["change"]["baseRef"] == "main"
+    got = {(f["location"]["startLine"], f["ruleId"]): f["change"]["placed"] for f in doc["findings"]}
+    assert got and all(v == ("in" if line == 3 else "outside") for (line, _), v in got.items())
+
+
+def test_approve_judges_the_change_as_check_does(built: Built, tmp_path: Path) -> None:
+    # Findings outside the change need no approval: the record holds the change's only.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\nfail_on: critical\napprove_on: info\nsecrets: ignore\n")
+    record = tmp_path / "approval.json"
+    env = {"GATEKEEPER_APPROVAL_KEY": "change-test-key-0123456789abcdef"}
+    hadolint = built.report("hadolint")
+    r = run("approve", hadolint, "--policy", policy, "--diff", built.diff, "--approver", "alice", "--reason", "CHG-1",
+            "-o", record, cwd=built.repo, env=env)
+    assert r.returncode == 0, r.stderr
+    approved = json.loads(record.read_text())["findings"]
+    assert approved and all(a["location"].endswith(":3") for a in approved)
+    r = run("check", hadolint, "--policy", policy, "--diff", built.diff, "--approval", record, cwd=built.repo, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_decision_record_keeps_the_change_and_replay_judges_it_again(built: Built, tmp_path: Path) -> None:
+    diff = tmp_path / "pr.diff"
+    diff.write_bytes(built.diff.read_bytes())
+    record = tmp_path / "record.json"
+    reports = [built.report("gitleaks"), built.report("hadolint")]
+    r = run("check", *reports, "--diff", diff, "--diff-filter", "context", "--record", record, cwd=built.repo)
+    assert r.returncode == 1, r.stderr
+    import hashlib
+
+    kept = json.loads(record.read_text())["change"]
+    assert kept == {"diff": str(diff), "baseRef": None, "mergeBase": None, "filter": "context",
+                    "sha256": hashlib.sha256(diff.read_bytes()).hexdigest()}
+    r = run("replay", record, cwd=built.repo)
+    assert r.returncode == 0, r.stdout + r.stderr
+    diff.write_text(R.git(built.repo, "diff", "main...feature", "--", "Dockerfile"))  # a different change
+    r = run("replay", record, cwd=built.repo)
+    assert r.returncode == 1 and "diff " in r.stdout + r.stderr and "changed" in r.stdout + r.stderr
+    # --diff-base: the merge base is recorded; replay diffs HEAD against it again.
+    r = run("check", *reports, "--diff-base", "main", "--record", record, cwd=built.repo)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(record.read_text())["change"]["mergeBase"] == R.git(built.repo, "merge-base", "main", "feature").strip()
+    r = run("replay", record, cwd=built.repo)
+    assert r.returncode == 0, r.stdout + r.stderr
