@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gatekeeper import __version__
-from gatekeeper.signing import PrivateKey, PublicKey, SigningError, envelope, open_envelope
+from gatekeeper.signing import PrivateKey, PublicKey, SigningError, envelope, open_envelope, strict_json
 from gatekeeper.verdict import Outcome, Status, Verdict, status_of
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -258,9 +258,9 @@ def read_attestation(path: str, keys: Sequence[PublicKey]) -> Attested:
     if opened.payload_type != PAYLOAD_TYPE:
         raise AttestationError(f"{path}: a payload of type {opened.payload_type[:100]!r}, not an in-toto statement ({PAYLOAD_TYPE})")
     try:
-        doc = json.loads(opened.body)
-    except (ValueError, RecursionError):
-        raise AttestationError(f"{path}: the signed payload is not JSON") from None
+        doc = strict_json(opened.body)
+    except (ValueError, RecursionError) as e:
+        raise AttestationError(f"{path}: the signed payload is not JSON ({str(e)[:200]})") from None
     if not isinstance(doc, dict) or doc.get("_type") != STATEMENT_TYPE:
         raise AttestationError(f"{path}: the signed payload is not an in-toto Statement v1 ({STATEMENT_TYPE})")
     if doc.get("predicateType") != PREDICATE_TYPE:

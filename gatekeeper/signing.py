@@ -288,9 +288,9 @@ def open_envelope(text: bytes, source: str, keys: Sequence[PublicKey]) -> Opened
     """The payload of the DSSE envelope ``text`` when one of its signatures is one of
     ``keys``'; else a ``SigningError`` naming ``source``: not an envelope, or no valid signature."""
     try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError):
-        raise SigningError(f"{source}: not a DSSE envelope: invalid JSON") from None
+        doc = strict_json(text)
+    except (ValueError, RecursionError) as e:
+        raise SigningError(f"{source}: not a DSSE envelope: invalid JSON ({str(e)[:200]})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("payloadType"), str) or not isinstance(doc.get("payload"), str):
         raise SigningError(f"{source}: not a DSSE envelope (no payloadType and payload strings)")
     signatures = doc.get("signatures")
@@ -313,6 +313,26 @@ def open_envelope(text: bytes, source: str, keys: Sequence[PublicKey]) -> Opened
         f"{source}: no signature of the envelope is valid for the trusted key{'s' if len(keys) != 1 else ''} ({tried}): "
         "it was changed after signing, or signed with another key"
     )
+
+
+def strict_json(text: bytes | str) -> Any:
+    """JSON with no key given twice and no NaN/Infinity.
+
+    NOTE: a duplicate key is read differently by different parsers (the first or the last
+    wins): a signed document another verifier would read otherwise is refused, not guessed."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                raise ValueError(f"the key {k[:60]!r} appears twice in one object")
+            out[k] = v
+        return out
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
 
 
 def _b64(value: str, source: str, what: str) -> bytes:

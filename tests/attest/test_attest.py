@@ -202,6 +202,22 @@ def _statement(time: str, resource: str = IMAGE, result: str = "PASSED") -> dict
     }
 
 
+def _signed_text(body: str, pair: KeyPair) -> bytes:
+    """An envelope of exactly ``body`` (which json.dumps could not write: a key twice)."""
+    from tests.attest.helpers import sign_statement as _sign
+
+    env = json.loads(_sign({}, pair))
+    data = body.encode()
+    ptype = env["payloadType"].encode()
+    pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype, len(data), data)
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    sig = pair.key.sign(pae) if pair.kind == "ed25519" else pair.key.sign(pae, ec.ECDSA(hashes.SHA256()))
+    env.update(payload=base64.b64encode(data).decode(), signatures=[{"keyid": "", "sig": base64.b64encode(sig).decode()}])
+    return json.dumps(env).encode()
+
+
 def test_max_age_and_a_time_in_the_future(capsys: pytest.CaptureFixture[str], keypair: KeyPair, tmp_path: Path) -> None:
     now = datetime.datetime.now(datetime.timezone.utc)
     old = tmp_path / "old.json"
@@ -225,6 +241,11 @@ def test_a_payload_or_predicate_of_another_type_is_refused(capsys: pytest.Captur
         "notjson.json": b"\x00\x01 not json",
         "list.json": b"[1, 2]",
         "nosig.json": json.dumps({"payloadType": "application/vnd.in-toto+json", "payload": "e30=", "signatures": []}).encode(),
+        # The same key twice: parsers disagree on which wins, so neither is believed.
+        "twice.json": sign_statement(_statement(now), keypair)[:-1] + b', "payload": "e30="}',
+        "twice-inside.json": _signed_text(
+            json.dumps(_statement(now))[:-1] + ', "predicateType": "https://slsa.dev/verification_summary/v1"}', keypair
+        ),
     }
     expected = {
         "type.json": "not an in-toto statement",
@@ -234,6 +255,8 @@ def test_a_payload_or_predicate_of_another_type_is_refused(capsys: pytest.Captur
         "notjson.json": "not a DSSE envelope",
         "list.json": "not a DSSE envelope",
         "nosig.json": "has no signatures",
+        "twice.json": "the key 'payload' appears twice",
+        "twice-inside.json": "the key 'predicateType' appears twice",
     }
     for name, data in cases.items():
         path = tmp_path / name
@@ -394,12 +417,14 @@ def test_kev_and_epss_data_are_attested_inputs(capsys: pytest.CaptureFixture[str
     pair = make_key(tmp_path / "keys", "ed25519", "release")
     out = tmp_path / "a.json"
     report, kev, epss = data / "pip-audit-kev.json", data / "kev-small.json", data / "epss_scores-2025-08-25.csv"
-    code, _, err = attest(capsys, pair, out, report, "--kev", kev, "--epss", epss)
+    vex = ROOT / "fixtures" / "vex" / "django.openvex.json"
+    code, _, err = attest(capsys, pair, out, report, "--kev", kev, "--epss", epss, "--vex", vex)
     assert code == 1, err  # listed in the catalog: fails whatever the severity
     inputs = independent_verify(out.read_bytes(), pair.public.read_bytes())["predicate"]["inputAttestations"]
-    assert [(i["annotations"]["kind"], i["uri"], i["digest"]["sha256"]) for i in inputs] == [
+    assert sorted((i["annotations"]["kind"], i["uri"], i["digest"]["sha256"]) for i in inputs) == sorted([
         ("report", str(report), sha256_of(report)), ("kev", str(kev), sha256_of(kev)), ("epss", str(epss), sha256_of(epss)),
-    ]
+        ("vex", str(vex), sha256_of(vex)),
+    ])
 
 
 def test_attestation_to_standard_output_moves_the_console_to_stderr(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
