@@ -455,3 +455,13 @@ def test_gitlab_link_header_is_followed_before_x_next_page() -> None:
     assert next_page(t, first + "&page=3", {}, {"X-Next-Page": ""}) is None
     with pytest.raises(CommentError, match="on another host"):
         next_page(t, first, {"next": {"url": "https://gitlab.example:8443/api/v4/x"}}, {})
+
+
+def test_the_comment_says_when_the_change_was_judged(tmp_path: Path) -> None:
+    with ApiServer("github") as api:
+        r = run(tmp_path, "check", str(ROOT / "fixtures" / "pipeline"), "--diff", str(ROOT / "fixtures" / "changes" / "pull-request.diff"),
+                "--pr-comment", env=github_env(tmp_path, api.url))
+        assert r.returncode == 1, r.stderr
+        body = api.writes()[0].body["body"]
+    assert "**Pull request:** judged the change against diff " in body
+    assert "10 findings violate the policy" in body
