@@ -155,7 +155,10 @@ def _said(response: Any) -> str:
 
 def _retry_after(headers: Any, now: float) -> float:
     """Seconds the server asks to wait (``Retry-After``, or GitHub's ``x-ratelimit-reset``
-    epoch when ``x-ratelimit-remaining`` is 0); -1: none asked, use the backoff."""
+    epoch when ``x-ratelimit-remaining`` is 0); -1: none asked, use the backoff.
+
+    NOTE: GitHub and GitLab send ``Retry-After`` in seconds; the HTTP-date form (RFC 9110)
+    falls back to the backoff, which the wait budget bounds either way."""
     value = (headers.get("Retry-After") or "").strip()
     if value.isdigit():
         return float(value)
