@@ -47,12 +47,12 @@ class VexLedger:
         return s
 
     def _suppressing(self) -> list[Statement]:
-        seen: dict[tuple[str, str], Statement] = {}
+        seen: dict[tuple[str, str], tuple[int, Statement]] = {}
         for entries in self.vex.index.by_id.values():
-            for s, _ in entries:
+            for s, _, n in entries:
                 if s.status.suppresses:
-                    seen.setdefault((s.source, s.ref), s)
-        return sorted(seen.values(), key=lambda s: s.order)
+                    seen.setdefault((s.source, s.ref), (n, s))
+        return [s for _, s in sorted(seen.values(), key=lambda item: item[0])]
 
     def uses(self) -> tuple[VexUse, ...]:
         return tuple(use_of(s, self.matched[(s.source, s.ref)]) for s in self._suppressing())

@@ -83,20 +83,15 @@ def load_vex(paths: Sequence[str], authors: Sequence[str] | None = None, require
     """Read, check and index the documents at ``paths`` (in order: a later statement about the
     same vulnerability and product wins a tie of times)."""
     documents = [read_vex(p) for p in dict.fromkeys(paths)]
-    order = 0
-    out: list[VexDocument] = []
-    for d in documents:
-        numbered = []
-        for s in d.statements:
-            numbered.append(replace(s, order=order))
-            order += 1
-            if require_justification and s.status is VexStatus.NOT_AFFECTED and not s.justification:
-                raise VexError(
-                    f"{d.source}: {s.ref}: not_affected for {s.vulnerability} without a justification, "
-                    "which the policy requires (vex: require_justification)"
-                )
-        out.append(replace(d, statements=tuple(numbered)))
-    out, notices = _resolve_links(out)
+    if require_justification:
+        for d in documents:
+            for s in d.statements:
+                if s.status is VexStatus.NOT_AFFECTED and not s.justification:
+                    raise VexError(
+                        f"{d.source}: {s.ref}: not_affected for {s.vulnerability} without a justification, "
+                        "which the policy requires (vex: require_justification)"
+                    )
+    out, notices = _resolve_links(documents)
     trusted: list[Statement] = []
     left_out = 0
     for d in out:

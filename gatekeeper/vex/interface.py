@@ -72,8 +72,6 @@ class Statement:
     """When it was made (a statement without one has its document's); timezone-aware."""
     author: str | None = None
     """Who made it (the document's author, publisher or supplier)."""
-    order: int = 0
-    """Its position among every statement read (documents in order): a tie-break after time."""
     state: str | None = None
     """The format's own status word when it is not the OpenVEX one (``false_positive``,
     ``known_not_affected`` ...)."""

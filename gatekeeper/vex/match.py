@@ -51,7 +51,8 @@ class VexIndex:
     """Every trusted statement of the documents, indexed by vulnerability id."""
 
     documents: tuple[VexDocument, ...]
-    by_id: dict[str, list[tuple[Statement, Product]]] = field(default_factory=dict)
+    by_id: dict[str, list[tuple[Statement, Product, int]]] = field(default_factory=dict)
+    """Upper-cased id -> (statement, one of its products, the statement's position among all read)."""
     _scopes: dict[int, _Scope] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -59,35 +60,38 @@ class VexIndex:
         """The index of ``trusted`` statements (default: every statement of ``documents``)."""
         index = cls(tuple(documents))
         chosen = trusted if trusted is not None else (s for d in documents for s in d.statements)
-        for s in chosen:
+        for n, s in enumerate(chosen):
             for p in s.products:
                 for ident in dict.fromkeys(i.upper() for i in s.ids):
-                    index.by_id.setdefault(ident, []).append((s, p))
+                    index.by_id.setdefault(ident, []).append((s, p, n))
         return index
 
     def decide(self, finding: Finding, report: Report | None) -> Statement | None:
         """The latest statement about the finding's vulnerability whose product covers it."""
         if not self.by_id:
             return None
-        ids = (finding.rule_id, *finding.identifiers) if finding.identifiers else (finding.rule_id,)
-        candidates: list[tuple[Statement, Product]] = []
-        for ident in ids:
-            found = self.by_id.get(ident.upper())
+        by_id = self.by_id
+        # NOTE: ids are mostly upper-case already (CVE-...): looked up as they are first, and
+        # upper-cased only when they are not (GHSA-xxxx ...). The hot path of a VEX gate.
+        rule = finding.rule_id
+        candidates = by_id.get(rule if rule.isupper() else rule.upper())
+        for ident in finding.identifiers:
+            found = by_id.get(ident if ident.isupper() else ident.upper())
             if found:
-                candidates.extend(found)
+                candidates = found if not candidates else [*candidates, *found]
         if not candidates:
             return None
         pkg = finding.package
         purl = package_purl(pkg.purl, pkg.name, pkg.version, pkg.ecosystem) if pkg is not None else None
         version = (pkg.version if pkg is not None else None) or (purl.version if purl else None)
         scope = self._scope(report)
-        best: Statement | None = None
-        for s, product in candidates:
-            if best is not None and _later(best, s):
+        best: tuple[Statement, Product, int] | None = None
+        for entry in candidates:
+            if best is not None and _later(best, entry):
                 continue
-            if _covers(product, purl, version, scope):
-                best = s
-        return best
+            if _covers(entry[1], purl, version, scope):
+                best = entry
+        return best[0] if best is not None else None
 
     def _scope(self, report: Report | None) -> _Scope:
         if report is None:
@@ -99,14 +103,14 @@ class VexIndex:
         return scope
 
 
-def _later(a: Statement, b: Statement) -> bool:
-    """Whether ``a`` was made after ``b`` (time, then the order read; undated ones first)."""
-    ta, tb = a.timestamp, b.timestamp
+def _later(a: tuple[Statement, Product, int], b: tuple[Statement, Product, int]) -> bool:
+    """Whether statement ``a`` was made after ``b`` (time, then the order read; undated ones first)."""
+    ta, tb = a[0].timestamp, b[0].timestamp
     if ta is not None and tb is not None and ta != tb:
         return ta > tb
     if (ta is None) != (tb is None):
         return tb is None
-    return a.order > b.order
+    return a[2] > b[2]
 
 
 def _names(ident: str, purl: Purl | None, image: Image | None) -> bool:
