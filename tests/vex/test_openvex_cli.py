@@ -202,3 +202,24 @@ def test_a_decision_record_keeps_the_documents_and_replay_needs_the_same(capsys:
     doc.unlink()
     code, out, err = gate(capsys, "replay", record)
     assert code == 2 and f"vex file {doc} cannot be read" in err, out + err
+
+
+def test_a_base_policys_vex_documents_and_the_extending_files_are_all_applied(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    central = tmp_path / "central"
+    team = tmp_path / "team"
+    central.mkdir()
+    team.mkdir()
+    openvex(central, statement("CVE-2019-12781", DJANGO), name="org.openvex.json")
+    openvex(team, statement("CVE-2019-14232", DJANGO), name="team.openvex.json")
+    (central / "base.yaml").write_text("version: 1\ndata:\n  vex: [org.openvex.json]\n")
+    (team / "gate.yaml").write_text(
+        "version: 1\nextends: ../central/base.yaml\ndata:\n  vex: [team.openvex.json]\n"
+        "environments:\n  prod:\n    vex:\n      authors: [Platform Security]\n"
+    )
+    _, after = gate_json(capsys, PIP_AUDIT, "--policy", team / "gate.yaml")
+    assert sorted(rule for rule, _ in suppressed(after)) == ["PYSEC-2019-10", "PYSEC-2019-11"]
+    # The prod environment trusts another author only: neither document applies there.
+    _, after = gate_json(capsys, PIP_AUDIT, "--policy", team / "gate.yaml", "--env", "prod")
+    assert suppressed(after) == []
