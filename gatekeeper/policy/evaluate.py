@@ -198,7 +198,9 @@ def _decide(
         rated = f"unrated, treated as {severity.label}"
     else:
         rated = severity.label
-    if vex is not None:
+    # NOTE: the ids checked against every id the statements name in C first: the look-up per
+    # finding is then paid only by findings some statement is about (bench/README.md).
+    if vex is not None and (f.rule_id in vex.keys or not vex.keys.isdisjoint(f.identifiers)):
         statement = vex.find(f, report)
         if statement is not None:
             words = "not affected" if statement.status.value == "not_affected" else "fixed"

@@ -27,6 +27,8 @@ class VexLedger:
 
     def __init__(self, vex: VexSet) -> None:
         self.vex = vex
+        self.keys = vex.index.keys
+        """Every id a statement names (``VexIndex.keys``): ``_decide`` asks ``find`` only for a finding with one."""
         self.matched: Counter[tuple[str, str]] = Counter()
         self._refs: dict[tuple[str, str], VexUse] = {}
 

@@ -53,6 +53,9 @@ class VexIndex:
     documents: tuple[VexDocument, ...]
     by_id: dict[str, list[tuple[Statement, Product, int]]] = field(default_factory=dict)
     """Upper-cased id -> (statement, one of its products, the statement's position among all read)."""
+    keys: frozenset[str] = frozenset()
+    """Every id of the index as written, upper-cased and lower-cased: a finding none of whose
+    ids is here has no statement (checked in C, before any look-up)."""
     _scopes: dict[int, _Scope] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -60,11 +63,19 @@ class VexIndex:
         """The index of ``trusted`` statements (default: every statement of ``documents``)."""
         index = cls(tuple(documents))
         chosen = trusted if trusted is not None else (s for d in documents for s in d.statements)
+        keys: set[str] = set()
         for n, s in enumerate(chosen):
+            keys.update(s.ids)
             for p in s.products:
                 for ident in dict.fromkeys(i.upper() for i in s.ids):
                     index.by_id.setdefault(ident, []).append((s, p, n))
+        index.keys = frozenset(keys | {k.upper() for k in keys} | {k.lower() for k in keys})
         return index
+
+    def may_cover(self, finding: Finding) -> bool:
+        """False when no statement is about any of the finding's ids (as a tool writes them)."""
+        keys = self.keys
+        return finding.rule_id in keys or not keys.isdisjoint(finding.identifiers)
 
     def decide(self, finding: Finding, report: Report | None) -> Statement | None:
         """The latest statement about the finding's vulnerability whose product covers it."""
@@ -76,6 +87,8 @@ class VexIndex:
         rule = finding.rule_id
         candidates = by_id.get(rule if rule.isupper() else rule.upper())
         for ident in finding.identifiers:
+            if ident == rule:  # NOTE: scanners repeat the rule id among the identifiers
+                continue
             found = by_id.get(ident if ident.isupper() else ident.upper())
             if found:
                 candidates = found if not candidates else [*candidates, *found]

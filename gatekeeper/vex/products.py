@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote
-
-from packageurl import PackageURL
+from typing import NamedTuple
+from urllib.parse import quote, unquote
 
 _ECOSYSTEM_TYPES = {
     "pypi": "pypi", "pip": "pypi", "npm": "npm", "go": "golang", "golang": "golang", "gomod": "golang",
@@ -24,8 +23,7 @@ _ECOSYSTEM_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Purl:
+class Purl(NamedTuple):  # NOTE: a NamedTuple, not a frozen dataclass: made for every package compared
     """A package URL reduced to what matching compares (names lowercased, version unquoted)."""
 
     type: str
@@ -51,25 +49,55 @@ class Purl:
 
 @lru_cache(maxsize=65536)
 def parse_purl(text: str) -> Purl | None:
-    """The purl in ``text``, or ``None`` when it is not one."""
+    """The purl in ``text``, or ``None`` when it is not one.
+
+    NOTE: split here by the purl spec's own parsing steps (subpath after ``#``, qualifiers
+    after ``?``, the type before the first ``/``, the version after the last ``@``, the name
+    after the last ``/``; each part percent-decoded) rather than by ``packageurl-python``,
+    whose validating parser took 20 µs a purl (this one 4 µs): a VEX gate parses one per distinct package of
+    the findings that have a statement, 10,000 on the benchmark's 50k report, 0.2 s of a 1.3 s
+    gate (bench/README.md). Names are compared lower-cased, PyPI's with ``_`` as ``-`` (PEP 503).
+    """
     if not text.startswith("pkg:"):
         return None
-    try:
-        p = PackageURL.from_string(text)
-    except ValueError:
+    rest, _, subpath = text[4:].strip().partition("#")
+    u = _unquote
+    rest, _, query = rest.partition("?")
+    rest = rest.lstrip("/")
+    kind, sep, rest = rest.partition("/")
+    if not sep or not kind or not rest.strip("/"):
         return None
-    version = unquote(p.version or "")
-    if p.type == "oci":
+    rest = rest.strip("/")
+    at = rest.rfind("@")
+    version = ""
+    if at > rest.rfind("/"):
+        rest, version = rest[:at], u(rest[at + 1:])
+    namespace, _, name = rest.rpartition("/")
+    kind = kind.lower()
+    name = u(name).lower()
+    if not name:
+        return None
+    if kind == "pypi":
+        name = name.replace("_", "-")
+    if kind == "oci":
         version = version.lower()
-    qualifiers = p.qualifiers if isinstance(p.qualifiers, dict) else {}
+    qualifiers = []
+    for pair in query.split("&") if query else ():
+        key, _, value = pair.partition("=")
+        if key and value:
+            qualifiers.append((key.lower(), u(value)))
     return Purl(
-        p.type.lower(),
-        (p.namespace or "").lower(),
-        p.name.lower(),
+        kind,
+        (u(namespace) if "%" in namespace else namespace).lower(),
+        name,
         version,
-        tuple(sorted((k.lower(), unquote(str(v))) for k, v in qualifiers.items())),
-        (p.subpath or "").strip("/"),
+        tuple(sorted(qualifiers)) if len(qualifiers) > 1 else tuple(qualifiers),
+        "/".join(p for p in u(subpath).split("/") if p not in ("", ".", "..")) if subpath else "",
     )
+
+
+def _unquote(text: str) -> str:
+    return unquote(text) if "%" in text else text
 
 
 def package_purl(purl: str | None, name: str, version: str | None, ecosystem: str | None) -> Purl | None:
@@ -84,13 +112,8 @@ def package_purl(purl: str | None, name: str, version: str | None, ecosystem: st
     if kind is None or not name:
         return None
     namespace, _, short = name.rpartition("/") if kind in ("npm", "golang", "composer") else ("", "", name)
-    if kind == "golang":
-        namespace, short = name.rsplit("/", 1) if "/" in name else ("", name)
-    try:
-        text = PackageURL(type=kind, namespace=namespace or None, name=short, version=version or None).to_string()
-    except ValueError:
-        return None
-    return parse_purl(text)
+    text = f"pkg:{kind}/{quote(namespace, safe='/@')}/{quote(short, safe='')}" if namespace else f"pkg:{kind}/{quote(short, safe='')}"
+    return parse_purl(f"{text}@{quote(version, safe='')}" if version else text)
 
 
 # -- container images ----------------------------------------------------------------------
