@@ -82,6 +82,7 @@ def _expect_result(ctx: click.Context, param: click.Parameter, value: str) -> st
     "--expect-result", type=click.Choice(["passed", "failed", "any"]), default="passed", show_default=True,
     callback=_expect_result, help="The attested verdict required for exit 0 (any: only the signature and the other expectations).",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the verified in-toto statement as JSON (with the key that verified it) instead of the summary.")
 def verify(
     file: str,
     key_path: str,
@@ -89,6 +90,7 @@ def verify(
     expect_policy_digest: tuple[str, ...],
     max_age: str | None,
     expect_result: str | None,
+    as_json: bool,
 ) -> int:
     """Check FILE, a signed verdict (gatekeeper check --attest), against trusted public keys,
     and print what it attests.
@@ -113,7 +115,15 @@ def verify(
         attested = read_attestation(file, keys)
     except (SigningError, AttestationError) as e:
         raise GateError(f"{e}; not verified") from None
-    sys.stdout.write(describe(file, attested))
+    if as_json:
+        import json
+
+        # NOTE: ASCII only: a control character of the signed text is printed as \u001b, inert.
+        shown = {"verifiedBy": {"key": attested.key.name, "keyid": attested.key.keyid, "algorithm": attested.key.algorithm},
+                 "statement": attested.statement}
+        sys.stdout.write(json.dumps(shown, indent=2, ensure_ascii=True) + "\n")
+    else:
+        sys.stdout.write(describe(file, attested))
     sys.stdout.flush()
     found = differences(
         attested, expect_resource=expect_resource, expect_policy_digests=expect_policy_digest, max_age=age,

@@ -450,3 +450,20 @@ def test_a_resource_that_is_not_pinned_or_not_plain_is_refused(capsys: pytest.Ca
     code, _, err = gate(capsys, "check", CLEAN, "--attest", tmp_path / "a.json", "--signing-key", pair.private, "--resource", resource)
     assert code == 2 and "names no digest" in err and "\x1b" not in err
     assert not (tmp_path / "a.json").exists()
+
+
+def test_verify_json_prints_the_verified_statement(capsys: pytest.CaptureFixture[str], keypair: KeyPair, tmp_path: Path) -> None:
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    hostile = "ghcr.io/x\x1b[2J\n::error::y@sha256:" + "5e" * 32
+    path = tmp_path / "a.json"
+    path.write_bytes(sign_statement(_statement(now, resource=hostile), keypair))
+    code, text, err = gate(capsys, "verify", path, "--key", keypair.public, "--json")
+    assert code == 0, err
+    shown = json.loads(text)
+    assert shown["verifiedBy"]["key"] == "release"
+    assert shown["statement"] == _statement(now, resource=hostile)
+    assert "\x1b" not in text and "\\u001b" in text and not any(line.lstrip().startswith("::") for line in text.splitlines())
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(_tampered(path.read_bytes(), "signature"))
+    code, text, _ = gate(capsys, "verify", bad, "--key", keypair.public, "--json")
+    assert code == 2 and text == ""
