@@ -232,9 +232,12 @@ class Attested:
     @property
     def policy_digests(self) -> list[str]:
         """``sha256:HEX`` of the policy file and of each file it extends."""
+        annotations = self.policy.get("annotations")
+        extends = annotations.get("extends") if isinstance(annotations, dict) else None
         found = []
-        for d in [self.policy, *(self.policy.get("annotations") or {}).get("extends", [])]:
-            hexd = (d.get("digest") or {}).get("sha256") if isinstance(d, dict) else None
+        for d in [self.policy, *(extends if isinstance(extends, list) else [])]:
+            digest = d.get("digest") if isinstance(d, dict) else None
+            hexd = digest.get("sha256") if isinstance(digest, dict) else None
             if isinstance(hexd, str):
                 found.append(f"sha256:{hexd}")
         return found
@@ -261,6 +264,10 @@ def read_attestation(path: str, keys: Sequence[PublicKey]) -> Attested:
         doc = strict_json(opened.body)
     except (ValueError, RecursionError) as e:
         raise AttestationError(f"{path}: the signed payload is not JSON ({str(e)[:200]})") from None
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise AttestationError(f"{path}: the signed payload holds a lone surrogate (\\ud800-\\udfff escape): not text") from None
     if not isinstance(doc, dict) or doc.get("_type") != STATEMENT_TYPE:
         raise AttestationError(f"{path}: the signed payload is not an in-toto Statement v1 ({STATEMENT_TYPE})")
     if doc.get("predicateType") != PREDICATE_TYPE:

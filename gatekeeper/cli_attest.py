@@ -11,6 +11,7 @@ hold, a payload or predicate of another type, an unusable key).
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import sys
 from typing import Any
@@ -116,8 +117,6 @@ def verify(
     except (SigningError, AttestationError) as e:
         raise GateError(f"{e}; not verified") from None
     if as_json:
-        import json
-
         # NOTE: ASCII only: a control character of the signed text is printed as \u001b, inert.
         shown = {"verifiedBy": {"key": attested.key.name, "keyid": attested.key.keyid, "algorithm": attested.key.algorithm},
                  "statement": attested.statement}
@@ -136,49 +135,58 @@ def verify(
     return EXIT_DIFFERS if found else EXIT_VERIFIED
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: a signed statement from another
+    producer may hold any type where gatekeeper writes an object."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def describe(file: str, attested: Any) -> str:
     """What a verified attestation says, for people; every signed value escaped."""
     from gatekeeper.reporters.escape import terminal
 
-    p = attested.statement["predicate"]
+    def t(value: Any, limit: int = 300) -> str:
+        return terminal(value if isinstance(value, str) else json.dumps(value, ensure_ascii=True), limit)
+
+    p = _obj(attested.statement.get("predicate"))
     gate = attested.gate
     k = attested.key
-    verifier = p.get("verifier") if isinstance(p.get("verifier"), dict) else {}
-    version = verifier.get("version") if isinstance(verifier.get("version"), dict) else {}
+    verifier = _obj(p.get("verifier"))
+    version = _obj(verifier.get("version"))
+    result = f"  result:    {attested.result}"
+    if gate:
+        result += f" (gate status {t(gate.get('status'), 40)}" + ("" if gate.get("enforce", True) is not False else ", warn mode")
+        result += (f", environment {t(gate['environment'], 60)}" if gate.get("environment") else "") + ")"
     lines = [
         f"{terminal(file, 300)}: signature valid (key {terminal(k.name, 100)}, {k.algorithm}, keyid {k.keyid[:16]})",
-        f"  result:    {attested.result}" + (
-            f" (gate status {terminal(str(gate.get('status')), 40)}"
-            + ("" if gate.get("enforce", True) else ", warn mode")
-            + (f", environment {terminal(str(gate['environment']), 60)}" if gate.get("environment") else "")
-            + ")"
-            if gate else ""
-        ),
-        f"  resource:  {terminal(attested.resource, 300)}",
+        result,
+        f"  resource:  {t(attested.resource)}",
         "  subject:   " + "; ".join(
-            f"{terminal(str(s.get('name')), 200)} "
-            + " ".join(f"{terminal(str(a), 20)}:{terminal(str(v), 80)}" for a, v in (s.get("digest") or {}).items())
+            f"{t(_obj(s).get('name'), 200)} " + " ".join(f"{t(a, 20)}:{t(v, 80)}" for a, v in _obj(_obj(s).get("digest")).items())
             for s in attested.subject
         ),
         f"  verified:  {attested.time.astimezone(datetime.timezone.utc).isoformat().replace('+00:00', 'Z')} by "
-        f"{terminal(str(verifier.get('id')), 200)} "
-        + " ".join(f"{terminal(str(n), 40)} {terminal(str(v), 40)}" for n, v in version.items()),
-        f"  policy:    {terminal(str(attested.policy.get('uri')), 300)} " + (attested.policy_digests[0] if attested.policy.get("digest") else ""),
+        f"{t(verifier.get('id'), 200)} " + " ".join(f"{t(n, 40)} {t(v, 40)}" for n, v in version.items()),
+        f"  policy:    {t(attested.policy.get('uri'))} " + (attested.policy_digests[0] if _obj(attested.policy.get("digest")).get("sha256") else ""),
     ]
-    extends = (attested.policy.get("annotations") or {}).get("extends") or []
-    for d in extends if isinstance(extends, list) else []:
-        if isinstance(d, dict):
-            digest = (d.get("digest") or {}).get("sha256", "")
-            lines.append(f"             extends {terminal(str(d.get('uri')), 300)} sha256:{terminal(str(digest), 64)}")
-    inputs = p.get("inputAttestations") or []
-    lines.append(f"  inputs:    {len(inputs) if isinstance(inputs, list) else 0}")
-    for d in (inputs if isinstance(inputs, list) else [])[:50]:
-        if isinstance(d, dict):
-            digest = (d.get("digest") or {}).get("sha256")
-            kind = (d.get("annotations") or {}).get("kind", "")
-            shown = f"sha256:{terminal(str(digest), 64)}" if digest else "(no digest)"
-            lines.append(f"             {terminal(str(kind), 20):<8} {terminal(str(d.get('uri')), 300)} {shown}")
+    for d in _list(_obj(attested.policy.get("annotations")).get("extends")):
+        digest = _obj(_obj(d).get("digest")).get("sha256", "")
+        lines.append(f"             extends {t(_obj(d).get('uri'))} sha256:{t(digest, 64)}")
+    inputs = _list(p.get("inputAttestations"))
+    lines.append(f"  inputs:    {len(inputs)}")
+    for d in inputs[:50]:
+        d = _obj(d)
+        digest = _obj(d.get("digest")).get("sha256")
+        kind = _obj(d.get("annotations")).get("kind", "")
+        shown = f"sha256:{t(digest, 64)}" if digest else "(no digest)"
+        lines.append(f"             {t(kind, 20):<8} {t(d.get('uri'))} {shown}")
+    if len(inputs) > 50:
+        lines.append(f"             ... and {len(inputs) - 50} more")
     counts = gate.get("counts")
     if isinstance(counts, dict):
-        lines.append("  findings:  " + ", ".join(f"{terminal(str(n), 12)} {terminal(str(o), 20)}" for o, n in counts.items()))
+        lines.append("  findings:  " + ", ".join(f"{t(n, 12)} {t(o, 20)}" for o, n in counts.items()))
     return "\n".join(lines) + "\n"

@@ -297,7 +297,10 @@ def open_envelope(text: bytes, source: str, keys: Sequence[PublicKey]) -> Opened
     if not isinstance(signatures, list) or not signatures:
         raise SigningError(f"{source}: the DSSE envelope has no signatures")
     body = _b64(doc["payload"], source, "payload")
-    message = pae(doc["payloadType"], body)
+    try:
+        message = pae(doc["payloadType"], body)
+    except UnicodeEncodeError:  # a lone surrogate, escaped in the JSON: not text, never signed
+        raise SigningError(f"{source}: the DSSE payloadType is not text (a lone surrogate)") from None
     for entry in signatures:
         if not isinstance(entry, dict) or not isinstance(entry.get("sig"), str):
             raise SigningError(f"{source}: a DSSE signature without a sig string")

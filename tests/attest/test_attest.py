@@ -467,3 +467,49 @@ def test_verify_json_prints_the_verified_statement(capsys: pytest.CaptureFixture
     bad.write_bytes(_tampered(path.read_bytes(), "signature"))
     code, text, _ = gate(capsys, "verify", bad, "--key", keypair.public, "--json")
     assert code == 2 and text == ""
+
+
+def _odd_statements(now: str) -> dict[str, dict]:
+    """Validly signed statements whose optional parts have unexpected types."""
+    out = {}
+    for name, path, value in [
+        ("annotations-list", ("policy", "annotations"), ["x"]),
+        ("extends-string", ("policy", "annotations"), {"extends": "x"}),
+        ("extends-items", ("policy", "annotations"), {"extends": [1, None, {"digest": [1]}, {"uri": {"a": 1}}]}),
+        ("policy-digest-list", ("policy", "digest"), ["ab"]),
+        ("inputs-dict", ("inputAttestations",), {"a": 1}),
+        ("inputs-items", ("inputAttestations",), [1, {"digest": "x", "annotations": [1]}, {"uri": None}]),
+        ("verifier-string", ("verifier",), "x"),
+        ("version-list", ("verifier",), {"id": "x", "version": [1]}),
+        ("extension-list", ("https://gatekeeper.dev/verdict/v1",), [1]),
+        ("counts-list", ("https://gatekeeper.dev/verdict/v1",), {"counts": [1], "status": {"x": 1}, "environment": ["e"]}),
+        ("subject-digest-list", None, None),
+    ]:
+        s = _statement(now)
+        if path is None:
+            s["subject"] = [{"name": {"n": 1}, "digest": ["x"]}]
+        else:
+            s["predicate"][path[0]] = value
+        out[name] = s
+    return out
+
+
+def test_odd_types_in_a_signed_statement_never_crash_verify(capsys: pytest.CaptureFixture[str], keypair: KeyPair, tmp_path: Path) -> None:
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    for name, statement in _odd_statements(now).items():
+        path = tmp_path / f"{name}.json"
+        path.write_bytes(sign_statement(statement, keypair))
+        for extra in ((), ("--json",), ("--expect-policy-digest", "sha256:" + "ab" * 32)):
+            code, text, err = gate(capsys, "verify", path, "--key", keypair.public, "--expect-result", "any", *extra)
+            assert code in (0, 1, 2) and "internal error" not in err, (name, extra, err)
+    # A payload type that is not text (a lone surrogate, escaped in JSON) is refused, not a crash.
+    env = json.loads(sign_statement(_statement(now), keypair))
+    env["payloadType"] = "application/\\ud800"
+    path = tmp_path / "surrogate.json"
+    path.write_text(json.dumps(env).replace("\\\\ud800", "\\ud800"))
+    code, _, err = gate(capsys, "verify", path, "--key", keypair.public)
+    assert code == 2 and "internal error" not in err, err
+    surrogate = tmp_path / "surrogate-inside.json"
+    surrogate.write_bytes(_signed_text(json.dumps(_statement(now, resource="x\ud800@sha256:" + "5e" * 32)), keypair))
+    code, _, err = gate(capsys, "verify", surrogate, "--key", keypair.public)
+    assert code == 2 and "lone surrogate" in err, err
