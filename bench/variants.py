@@ -53,7 +53,7 @@ def _cves(report: Path) -> list[str]:
 def kev(report: Path, folder: Path) -> list[str]:
     catalog = _shared() / "data" / "kev" / "known_exploited_vulnerabilities.json"
     if not catalog.is_file():
-        catalog = ROOT / "tests" / "data" / "risk" / "kev-small.json"
+        catalog = ROOT / "fixtures" / "risk" / "kev-small.json"
     return ["--kev", str(catalog)]
 
 

@@ -487,6 +487,7 @@ def scan(
         vex_paths=options.pop("vex_paths", ()),
         diff_path=options.pop("diff_path", None), diff_base=options.pop("diff_base", None),
         diff_filter=options.pop("diff_filter", "added"),
+        kev_path=options.pop("kev_path", None) or None, epss_path=options.pop("epss_path", None) or None,
     ))
     for name in (*names, *(n for n in local_names if n != "all")):
         if name not in available:
@@ -534,7 +535,8 @@ def scan(
 _GATE_OPTIONS = ("policy_path", "env", *(f"{spec.name}_path" for spec in FILE_OUTPUTS), "colour", "max_listed",
                  "annotations", "explain", "baseline_path", "approval_path", "approvers_path", "pr_comment",
                  "pr_comment_id", "pr_comment_timeout", "attest_path", "signing_key", "resource", "vex_paths",
-                 "diff_path", "diff_base", "diff_filter")
+                 "diff_path", "diff_base", "diff_filter",
+                 "kev_path", "epss_path")
 scan.params.extend(p for name in _GATE_OPTIONS for p in check.params if p.name == name)
 
 
@@ -561,6 +563,8 @@ def approve(
     diff_path: str | None = None,
     diff_base: str | None = None,
     diff_filter: str = "added",
+    kev_path: str | None = None,
+    epss_path: str | None = None,
 ) -> int:
     """Record a person's approval of the findings in REPORTs that need it (docs/approval.md).
 
@@ -596,6 +600,7 @@ def approve(
     verdict = run_gate(GateRequest(
         reports=reports, format=fmt, policy_path=policy_path, environment=env, baseline_path=baseline_path,
         vex_paths=vex_paths, diff_path=diff_path, diff_base=diff_base, diff_filter=diff_filter,
+        kev_path=kev_path or None, epss_path=epss_path or None,
     ))
     if verdict.status is Status.FAILED:
         sys.stderr.write(ConsoleFormat(colour=output.use_colour(sys.stderr), limit=20).format(verdict))
@@ -618,8 +623,11 @@ def approve(
     return EXIT_PASSED
 
 
-approve.params.extend(p for name in ("fmt", "policy_path", "env", "baseline_path", "vex_paths", "diff_path", "diff_base", "diff_filter")
-                      for p in check.params if p.name == name)
+approve.params.extend(
+    p for name in ("fmt", "policy_path", "env", "baseline_path", "vex_paths", "diff_path", "diff_base", "diff_filter",
+                   "kev_path", "epss_path")
+    for p in check.params if p.name == name
+)
 
 
 @cli.group(short_help="Write, check, compare and export policy files.", cls=_LazyGroup, lazy={"export": "gatekeeper.cli_beyond:policy_export", "diff": "gatekeeper.cli_beyond:policy_diff"})

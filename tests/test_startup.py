@@ -38,6 +38,10 @@ HEAVY = (
     "difflib",
     "tempfile",
     "importlib.resources",
+    # Exploitation data (KEV, EPSS) and its decisions, without --kev/--epss or a policy's data:.
+    "gatekeeper.risk",
+    "gatekeeper.policy.exploitation",
+    "gatekeeper.sources.datafiles",
     # The SonarQube client, without a --sonar-* option.
     "gatekeeper.sources.sonarqube",
     # The pull-request comment, without --pr-comment.

@@ -21,6 +21,11 @@ from typing import Any, NamedTuple
 
 from gatekeeper.risk.errors import RiskDataError, parse_time
 
+try:  # NOTE: orjson reads the 1.3 MB catalog in a fifth of json's time (part of --kev's cost)
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - orjson is a dependency; the standard library reads it alike
+    _loads = json.loads
+
 _CVE = re.compile(r"CVE-[0-9]{4}-[0-9]{4,19}")
 _RANSOMWARE = {"Known": True, "Unknown": False}
 """The schema's two words; another would be a shape this reader does not know."""
@@ -43,6 +48,9 @@ class KevCatalog(NamedTuple):
     """The catalog: its entries by CVE id, and its date."""
 
     entries: dict[str, KevEntry]
+    lookup: dict[str, KevEntry]
+    """``entries`` and the same entries by lower-case id (a scanner that writes ``cve-...``):
+    one dict lookup per identifier, no case folding per finding."""
     version: str
     """``catalogVersion``."""
     released: datetime.datetime
@@ -54,8 +62,8 @@ class KevCatalog(NamedTuple):
 def parse_kev(data: bytes, source: str) -> KevCatalog:
     """The catalog in ``data`` (read from ``source``), or a ``RiskDataError`` saying why not."""
     try:
-        doc = json.loads(data)
-    except ValueError as e:  # also a truncated download
+        doc = _loads(data)
+    except ValueError as e:  # also a truncated download (orjson's error is a ValueError too)
         raise RiskDataError(f"{source}: not a KEV catalog: invalid JSON ({e})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("vulnerabilities"), list):
         raise RiskDataError(f"{source}: not a KEV catalog: no 'vulnerabilities' list (expected CISA's known_exploited_vulnerabilities.json)")
@@ -91,7 +99,8 @@ def parse_kev(data: bytes, source: str) -> KevCatalog:
             ransomware=_RANSOMWARE[ransomware],
             name=_text(item, "vulnerabilityName", source, where),
         )
-    return KevCatalog(entries, version, released, source)
+    lookup = {**entries, **{cve.lower(): e for cve, e in entries.items()}}
+    return KevCatalog(entries, lookup, version, released, source)
 
 
 def _text(item: dict[str, Any], key: str, source: str, where: str) -> str:

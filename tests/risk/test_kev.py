@@ -255,3 +255,32 @@ def test_sarif_console_and_markdown_mark_the_listed_findings(tmp_path: Path) -> 
     assert props["PYSEC-2022-236"]["kev"]["cveID"] == "CVE-2022-33891" and "kev" not in props["PYSEC-2023-44"]
     md = (tmp_path / "out.md").read_text(encoding="utf-8")
     assert md.count("**known exploited (KEV)**") == 2
+
+
+def test_kev_approve_needs_a_recorded_sign_off_and_approve_reads_the_catalog(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nkev: approve\nkev_overdue: approve\n", encoding="utf-8")
+    env = {"GATEKEEPER_APPROVAL_KEY": "a-test-key-of-32-characters-long!!"}
+    r = run("check", "--policy", policy, "--kev", KEV_SMALL, TRIVY_LOW, env=env)
+    assert r.returncode == 3, r.stdout + r.stderr  # needs approval
+    record = tmp_path / "approval.json"
+    r = run("approve", "--policy", policy, "--kev", KEV_SMALL, "--approver", "alice", "--reason", "CHG-1", "-o", record,
+            TRIVY_LOW, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "CVE-2020-15999" in r.stderr
+    r = run("check", "--policy", policy, "--kev", KEV_SMALL, "--approval", record, TRIVY_LOW, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_rule_with_an_action_still_gets_the_floor(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(textwrap.dedent("""\
+        version: 1
+        rules:
+          - id: os-packages
+            match: {path: "app/libs/**"}
+            action: ignore
+    """), encoding="utf-8")
+    results = by_rule(gate(TRIVY_LOW, kev_path=str(KEV_SMALL), policy_path=str(policy)))
+    assert (results["CVE-2020-15999"].decision.outcome, results["CVE-2020-15999"].decision.decided_by) == (Outcome.FAIL, "kev")
+    assert results["CVE-2018-1324"].decision.outcome is Outcome.IGNORE  # not listed: the rule's action stands
