@@ -316,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workload", choices=["generated", "real", "both"], default="both",
                         help="generated: bench/generate.py's reports; real: Trivy corpus entries (bench/realistic.py), "
                              "40%% and 100%% failing; both (default)")
+    parser.add_argument("--real-failing", default="0.4,1.0",
+                        help="failure shares of the real-shaped reports, comma-separated (default 0.4,1.0)")
     args = parser.parse_args(argv)
 
     sizes = [generate.parse_size(s) for s in args.sizes.split(",")]
@@ -334,8 +336,9 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.no_mixed:
                     groups.append(("all six tools", list(generate.TOOLS), max(1, n // len(generate.TOOLS)), None))
             if args.workload != "generated":
-                groups += [("trivy, real entries, 40% failing", ["trivy"], n, 0.4),
-                           ("trivy, real entries, every finding failing", ["trivy"], n, 1.0)]
+                for share in (float(x) for x in args.real_failing.split(",")):
+                    words = "every finding failing" if share == 1.0 else f"{share:.0%} failing"
+                    groups.append((f"trivy, real entries, {words}", ["trivy"], n, share))
             for label, tools, per_tool, failing in groups:
                 if failing is None:
                     paths = reports_for(tools, per_tool, args.data)
