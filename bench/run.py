@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     variant_sizes = set() if args.variants_at == "none" else {generate.parse_size(s) for s in args.variants_at.split(",")}
     out = [f"Machine: {machine()}.", "", *startup_section()]
     print("\n".join(out), flush=True)
-    slopes: dict[str, list[tuple[int, float, float]]] = {}
+    slopes: dict[str, list[tuple[int, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             groups: list[tuple[str, list[str], int, float | None]] = []
@@ -357,14 +357,15 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(lines), flush=True)
                 if tools == ["trivy"]:
                     r = results["gatekeeper check"]
-                    slopes.setdefault(label, []).append((n, r.seconds, r.peak_mb))
+                    slopes.setdefault(label, []).append((n, r.seconds, r.cpu, r.peak_mb))
     for label, points in slopes.items():
         if len(points) < 2:
             continue
         lines = [f"**Cost per finding** ({label}, `gatekeeper check`, between consecutive sizes)", "",
-                 "| from | to | µs per finding | KB per finding |", "|---:|---:|---:|---:|"]
-        for (n1, t1, m1), (n2, t2, m2) in zip(points, points[1:]):
-            lines.append(f"| {n1:,} | {n2:,} | {(t2 - t1) / (n2 - n1) * 1e6:.1f} | {(m2 - m1) * 1024 / (n2 - n1):.2f} |")
+                 "| from | to | µs per finding | CPU µs per finding | KB per finding |", "|---:|---:|---:|---:|---:|"]
+        for (n1, t1, c1, m1), (n2, t2, c2, m2) in zip(points, points[1:]):
+            lines.append(f"| {n1:,} | {n2:,} | {(t2 - t1) / (n2 - n1) * 1e6:.1f} | {(c2 - c1) / (n2 - n1) * 1e6:.1f} "
+                         f"| {(m2 - m1) * 1024 / (n2 - n1):.2f} |")
         out += lines + [""]
         print("\n".join(lines), flush=True)
     if args.output:
