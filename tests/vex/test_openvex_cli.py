@@ -223,3 +223,15 @@ def test_a_base_policys_vex_documents_and_the_extending_files_are_all_applied(
     # The prod environment trusts another author only: neither document applies there.
     _, after = gate_json(capsys, PIP_AUDIT, "--policy", team / "gate.yaml", "--env", "prod")
     assert suppressed(after) == []
+
+
+def test_a_statements_text_stays_data_in_every_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    hostile = "\x1b[31mred\x1b[0m <script>alert(1)</script> ::error::forged **bold**"
+    doc = openvex(tmp_path, statement("CVE-2019-12781", DJANGO, impact_statement=hostile))
+    code, out, _ = gate(capsys, "check", PIP_AUDIT, "--vex", doc, "--explain", "--annotations",
+                        "--markdown", tmp_path / "g.md", "--html", tmp_path / "g.html")
+    assert code == 1
+    assert "\x1b" not in out
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("::error::forged")]
+    assert "<script>alert(1)" not in (tmp_path / "g.html").read_text() and "&lt;script&gt;alert(1)" in (tmp_path / "g.html").read_text()
+    assert "**bold**" not in (tmp_path / "g.md").read_text()
