@@ -10,7 +10,6 @@ pure but the one read of each file; a document the gate cannot fully understand 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import unquote
@@ -28,20 +27,15 @@ FORMATS = (("openvex", openvex.is_openvex, openvex.parse), ("cyclonedx", cyclone
 
 def read_vex(path: str) -> VexDocument:
     """The VEX document at ``path``; raises ``VexError`` naming the file and the reason."""
+    from gatekeeper.sources.datafiles import read_data
     from gatekeeper.sources.decode import SourceError, decode_json
 
+    # NOTE: read as the other data files are (the size cap, an empty file, a directory).
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise VexError(f"{path}: cannot read VEX document: {e.strerror or e}") from None
-    if not data.strip():
-        raise VexError(f"{path}: the VEX document is empty")
-    try:
+        data, digest = read_data(path, "VEX document")
         doc = decode_json(data, path)
     except SourceError as e:
         raise VexError(str(e)) from None
-    digest = hashlib.sha256(data).hexdigest()
     for name, recognise, parse in FORMATS:
         if recognise(doc):
             try:

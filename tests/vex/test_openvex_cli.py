@@ -113,7 +113,8 @@ def test_environment_and_policy_name_vex_documents_cli_first(capsys: pytest.Capt
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, r"cannot read VEX document: No such file"),
+        (None, r"cannot read the VEX document: No such file"),
+        ("", r"the VEX document is empty"),
         ('{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [', r"JSON"),
         ('{"hello": 1}', r"not a VEX document gatekeeper reads"),
         ('{"@context": "https://openvex.dev/ns/v9.9.9", "statements": []}', r"not a version gatekeeper reads"),
@@ -127,7 +128,7 @@ def test_environment_and_policy_name_vex_documents_cli_first(capsys: pytest.Capt
         ('{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [1, 2]}', r"statements\[0\]: expected an object, got an integer"),
         ('{"@context": "https://openvex.dev/ns/v0.2.0", "statements": {"a": 1}}', r"\$\.statements: expected a list"),
     ],
-    ids=["missing", "truncated", "unknown-shape", "unknown-version", "unknown-status", "bad-timestamp",
+    ids=["missing", "empty", "truncated", "unknown-shape", "unknown-version", "unknown-status", "bad-timestamp",
          "no-justification", "no-products", "statements-unparsable", "statements-not-a-list"],
 )
 def test_a_vex_document_the_gate_cannot_understand_stops_it(
