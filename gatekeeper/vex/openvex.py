@@ -119,5 +119,10 @@ def _ids(f: Fields, item: Any, where: str) -> tuple[str, ...]:
     ids.append(f.text(identifiers, "purl", f"{where}.identifiers"))
     found = tuple(dict.fromkeys(i for i in ids if i))
     if not found:
-        raise f.fail(where, "a product needs an @id or identifiers.purl")
+        # NOTE: a product named only by a CPE or by hashes is valid OpenVEX, but names nothing a
+        # scanner reports a finding in: kept under its CPE, it covers no finding (as in CSAF).
+        cpe = f.text(identifiers, "cpe23", f"{where}.identifiers") or f.text(identifiers, "cpe22", f"{where}.identifiers")
+        if cpe is None and not item.get("hashes"):
+            raise f.fail(where, "a product needs an @id, identifiers (purl, cpe23, cpe22) or hashes")
+        return (cpe or "hashes",)
     return found

@@ -236,3 +236,22 @@ def test_a_statements_text_stays_data_in_every_output(capsys: pytest.CaptureFixt
     assert not [line for line in out.splitlines() if line.lstrip().startswith("::error::forged")]
     assert "<script>alert(1)" not in (tmp_path / "g.html").read_text() and "&lt;script&gt;alert(1)" in (tmp_path / "g.html").read_text()
     assert "**bold**" not in (tmp_path / "g.md").read_text()
+
+
+def test_a_product_named_only_by_a_cpe_covers_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cpe = {"vulnerability": {"name": "CVE-2019-12781"}, "status": "not_affected", "justification": "component_not_present",
+           "products": [{"identifiers": {"cpe23": "cpe:2.3:a:djangoproject:django:2.2.1:*:*:*:*:*:*:*"}}]}
+    _, after = gate_json(capsys, PIP_AUDIT, "--vex", openvex(tmp_path, cpe))
+    assert suppressed(after) == []
+    nothing = {**cpe, "products": [{"identifiers": {}}]}
+    code, _, err = gate(capsys, "check", PIP_AUDIT, "--vex", openvex(tmp_path, nothing))
+    assert code == 2 and "statements[0].products[0]: a product needs an @id, identifiers" in err
+
+
+def test_scan_and_approve_take_vex_too() -> None:
+    from click.testing import CliRunner
+
+    from gatekeeper.cli import cli
+
+    for command in ("scan", "approve"):
+        assert "--vex FILE" in CliRunner().invoke(cli, [command, "--help"]).output, command
