@@ -247,6 +247,8 @@ def check(
         raise click.UsageError(f"standard input (-) can be read only once, not for {what}: write one of them to a file")
     if diff_path and diff_base:
         raise click.UsageError("--diff and --diff-base name two changes: give one")
+    if not (diff_path or diff_base) and click.get_current_context().get_parameter_source("diff_filter") is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--diff-filter needs the change to filter: give --diff FILE or --diff-base REF")
     check_formats_named(fmt, reports)
     record = None
     if record_path:

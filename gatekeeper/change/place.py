@@ -6,7 +6,7 @@ The rules, first that applies (docs/pull-requests.md):
   manifest or lockfile (any dependency file of the diff when the finding names none) names
   the package at that version, on the line or in the hunk's lines above it (a lockfile
   writes ``"node_modules/x": {`` then ``"version": "1.2.3"``); ``--diff-filter file``: when
-  its manifest changed. An image's package (no file, the report scanned an image): when a
+  its manifest changed. An image's package (the report scanned an image): when a
   Dockerfile's ``FROM`` line was added or changed, or the Dockerfile instruction that built
   its layer (Trivy's ``Layer.CreatedBy``) was; a changed Dockerfile without that layer
   information keeps the finding in the change;
@@ -187,7 +187,9 @@ class Placer:
         loc = f.location
         pkg = f.package
         if pkg is not None and pkg.version and f.kind in (Kind.VULNERABILITY, Kind.LICENSE):
-            if not loc.path and "image" in categories:
+            if "image" in categories:
+                # NOTE: a path of an image's package is inside the image (grype's
+                # /usr/lib/..., Trivy's PkgPath of a jar): not a file of the repository.
                 return self._image_place(f)
             return self._package_place(loc.path, pkg.name, pkg.version, loc.start_line)
         if not loc.path:

@@ -171,6 +171,8 @@ def test_diff_base_errors_say_how_to_fix_them(built: Built, tmp_path: Path) -> N
     assert "shallow clone" in r.stderr and "fetch-depth: 0" in r.stderr
     r = run("check", report, "--diff", built.diff, "--diff-base", "main", cwd=built.repo)
     assert r.returncode == 2 and "--diff and --diff-base name two changes" in r.stderr
+    r = run("check", report, "--diff-filter", "file", cwd=built.repo)
+    assert r.returncode == 2 and "--diff-filter needs the change to filter" in r.stderr
 
 
 def test_a_malformed_diff_is_exit_2_naming_the_file_and_line(built: Built, tmp_path: Path) -> None:

@@ -144,3 +144,14 @@ def test_image_findings_by_the_layer_trivy_says_built_them(tmp_path: Path) -> No
     repo = _dockerfile(tmp_path, before, before + "RUN apk add --no-cache openssl\n")
     got = {k[1]: v[0] for k, v in placed(tmp_path, report, repo).items()}
     assert got == {"libssl1.1": "in", "libcrypto1.1": "outside"}
+
+
+def test_grype_image_findings_name_paths_inside_the_image_and_follow_the_dockerfile(tmp_path: Path) -> None:
+    require_shared()
+    grype = CORPUS / "grype" / "dd_many_vulns_with_epss_values.json"  # an image scan: paths are the image's
+    repo = _dockerfile(tmp_path, "FROM debian:11\nRUN true\n", "FROM debian:12\nRUN true\n")
+    got = placed(tmp_path, grype, repo)
+    assert got and {v[0] for v in got.values()} == {"in"}
+    repo2 = _dockerfile(tmp_path / "two", "FROM debian:11\nRUN true\n", "FROM debian:11\nRUN true\n")
+    got = placed(tmp_path / "two", grype, repo2)
+    assert {v[0] for v in got.values()} == {"outside"}
