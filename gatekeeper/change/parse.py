@@ -165,6 +165,7 @@ class _File:
         self.created = self.deleted = False
         self.rename_from: str | None = None
         self.rename_to: str | None = None
+        self.copy = False
         self.markers = False
 
     def done(self, where: str) -> FileChange:
@@ -183,8 +184,8 @@ class _File:
                 new is None or new == "/dev/null" or new.startswith(_NEW_PREFIXES)
             )
             old, new = _strip(old, _OLD_PREFIXES, pair), _strip(new, _NEW_PREFIXES, pair)
-        if self.created:
-            old = None
+        if self.created or self.copy:
+            old = None  # NOTE: a copy's source stays in the tree, unchanged: the copy is a new file
         if self.deleted:
             new = None
         if old is None and new is None:
@@ -235,6 +236,7 @@ def parse_diff(text: str, source: str) -> Diff:
         if current is not None and current.git and not current.markers and not current.hunks:
             if line.startswith("rename from ") or line.startswith("copy from "):
                 current.rename_from = unquote(line.split(" ", 2)[2], where)
+                current.copy = line.startswith("copy ")
             elif line.startswith("rename to ") or line.startswith("copy to "):
                 current.rename_to = unquote(line.split(" ", 2)[2], where)
             elif line.startswith("new file mode "):

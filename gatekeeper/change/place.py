@@ -149,6 +149,7 @@ class Placer:
         self._versions: dict[str, dict[str, list[int]]] | None = None
         self._packages: dict[tuple[str | None, str, str], tuple[str, str]] = {}
         self._lines: dict[tuple[str, int, int], tuple[str, str]] = {}
+        self._added: dict[str, list[int]] = {}
         self._image: tuple[str, str] | None = None
         self._dockerfile_lines: list[tuple[str, int, str, str]] | None = None
 
@@ -217,8 +218,11 @@ class Placer:
             return known
         shown = f"line {start}" if end == start else f"lines {start}-{end}"
         if self.filter is Filter.ADDED:
-            added = fc.added
-            hit = any(n in added for n in range(start, min(end, start + 10_000) + 1))
+            added = self._added.get(path)
+            if added is None:
+                added = self._added[path] = sorted(fc.added)
+            k = bisect.bisect_left(added, start)
+            hit = k < len(added) and added[k] <= end  # an added line within start..end
             result = (IN, f"{shown} of {path} added") if hit else (OUTSIDE, f"{shown} of {path} not added by the change")
         else:
             starts = self._starts[path]

@@ -133,3 +133,13 @@ def test_the_cli_offers_every_filter() -> None:
     from gatekeeper.cli import DIFF_FILTERS
 
     assert DIFF_FILTERS == tuple(f.value for f in Filter)
+
+
+def test_a_copy_leaves_its_source_in_place(repo: Path) -> None:
+    (repo / "copy of x.py").write_text((repo / "x.py").read_text() + "e\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "copy")
+    text = git(repo, "diff", "-C", "--find-copies-harder", "HEAD~1", "HEAD")
+    assert "copy from x.py" in text
+    (f,) = parse_diff(text, "t").files
+    assert (f.old_path, f.new_path, f.status, sorted(f.added)) == (None, "copy of x.py", "added", [4])  # "d" became "de"

@@ -118,3 +118,17 @@ def test_judging_keeps_every_field_of_a_result() -> None:
     from gatekeeper.verdict import Evaluated
 
     assert [f.name for f in fields(Evaluated)] == ["finding", "decision", "also", "known", "placed", "exploitation"]
+
+
+def test_a_finding_spanning_many_lines_is_in_the_change_when_any_of_them_was_added() -> None:
+    from gatekeeper.change import Placer
+    from gatekeeper.model import Finding, Kind, Location, Severity
+
+    diff = "diff --git a/big.tf b/big.tf\n--- a/big.tf\n+++ b/big.tf\n@@ -15000,2 +15000,3 @@\n a\n+b\n c\n"
+    placer = Placer(Change(parse_diff(diff, "t"), Filter.ADDED, "t"))
+    f = Finding(tool="checkov", kind=Kind.MISCONFIGURATION, rule_id="CKV_X", title="t", severity=Severity.HIGH,
+                location=Location(path="big.tf", start_line=1, end_line=20000))
+    assert placer.place(f)[0] == "in"
+    g = Finding(tool="checkov", kind=Kind.MISCONFIGURATION, rule_id="CKV_X", title="t", severity=Severity.HIGH,
+                location=Location(path="big.tf", start_line=1, end_line=15000))
+    assert placer.place(g) == ("outside", "lines 1-15000 of big.tf not added by the change")
