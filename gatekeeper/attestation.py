@@ -128,6 +128,8 @@ class AttestInputs:
     """The baseline the gate read (``--baseline``): an input of the decision."""
     approval_path: str | None = None
     """The approval record the gate read (``--approval``): an input of the decision."""
+    approvers_path: str | None = None
+    """The trusted approvers' keys the record was checked with (``--approvers``)."""
 
 
 def result_of(verdict: Verdict) -> str:
@@ -145,7 +147,7 @@ def _time(t: datetime.datetime) -> str:
 
 
 def _inputs(verdict: Verdict, inputs: AttestInputs) -> list[dict[str, Any]]:
-    from gatekeeper.record import file_sha256
+    from gatekeeper.record import file_sha256, keys_sha256
 
     out: list[dict[str, Any]] = []
     for r in verdict.reports:
@@ -156,9 +158,10 @@ def _inputs(verdict: Verdict, inputs: AttestInputs) -> list[dict[str, Any]]:
         out.append(entry)
     for kind, path, sha256 in verdict.data_files:
         out.append({"uri": path, "digest": {"sha256": sha256}, "annotations": {"kind": kind}})
-    for kind, path in (("baseline", inputs.baseline_path), ("approval", inputs.approval_path)):
+    for kind, path in (("baseline", inputs.baseline_path), ("approval", inputs.approval_path), ("approvers", inputs.approvers_path)):
         if path:
-            digest = file_sha256(path)
+            # NOTE: a directory of approvers' keys: the digest of each key file's digest and name (record.keys_sha256).
+            digest = keys_sha256(path) if kind == "approvers" else file_sha256(path)
             out.append({"uri": path, **({"digest": {"sha256": digest}} if digest else {}), "annotations": {"kind": kind}})
     return out
 

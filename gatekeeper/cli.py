@@ -255,7 +255,7 @@ def check(
         from gatekeeper.record import RecordInputs
 
         record = (record_path, RecordInputs(policy_path, env, fmt, baseline_path, approval_path, approvers_path=approvers_path))
-    attest = attest_inputs(click.get_current_context(), attest_path, signing_key, resource, baseline_path, approval_path)
+    attest = attest_inputs(click.get_current_context(), attest_path, signing_key, resource, baseline_path, approval_path, approvers_path)
     outputs = outputs_from(
         options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain, github=github_outputs,
         record=record, attest=attest, pr_comment=pr_comment_from(options),
@@ -475,7 +475,9 @@ def scan(
 
     # An image scanned by digest is what the attestation is about, unless --resource says otherwise.
     pinned_image = image_ref if image_ref and "@sha256:" in image_ref else None
-    attest = attest_inputs(click.get_current_context(), attest_path, signing_key, resource or pinned_image, baseline_path, approval_path)
+    attest = attest_inputs(
+        click.get_current_context(), attest_path, signing_key, resource or pinned_image, baseline_path, approval_path, approvers_path,
+    )
     outputs = outputs_from(options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain,
                            pr_comment=pr_comment_from(options), attest=attest)
     try:

@@ -31,10 +31,13 @@ def attest_inputs(
     resource: str | None,
     baseline_path: str | None,
     approval_path: str | None,
+    approvers_path: str | None = None,
 ) -> tuple[str, Any] | None:
     """``(path, AttestInputs)`` for ``--attest``: the key read and the resource known before
     any report is read, so a gate never runs to end in an attestation it cannot sign."""
     given = ctx.get_parameter_source("signing_key") is click.core.ParameterSource.COMMANDLINE
+    if approvers_path and not approval_path and ctx.get_parameter_source("approvers_path") is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--approvers names whose signatures an approval record may carry: give --approval FILE too")
     if not attest_path:
         if given:
             raise click.UsageError("--signing-key signs an attestation: give --attest FILE too")
@@ -54,7 +57,8 @@ def attest_inputs(
     except (SigningError, AttestationError) as e:
         raise GateError(str(e)) from None
     now = datetime.datetime.now(datetime.timezone.utc)
-    return attest_path, AttestInputs(subject, key, now, baseline_path, approval_path)
+    # The trusted approvers' keys decide which approval counts: an input like the record itself.
+    return attest_path, AttestInputs(subject, key, now, baseline_path, approval_path, approvers_path if approval_path else None)
 
 
 def attest_options(command: Any) -> Any:

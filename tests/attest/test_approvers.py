@@ -163,3 +163,29 @@ def test_record_and_replay_keep_the_approvers(
 @pytest.mark.parametrize("name", ["approvers_path", "attest_path", "signing_key", "resource"])
 def test_scan_takes_the_option_as_check_does(name: str) -> None:
     assert [p for p in scan.params if p.name == name] == [p for p in check.params if p.name == name] != []
+
+
+def test_an_attestation_lists_the_approval_and_the_trusted_keys(
+    capsys: pytest.CaptureFixture[str], trusted: tuple[Path, KeyPair], tmp_path: Path
+) -> None:
+    from gatekeeper.record import keys_sha256
+    from tests.attest.helpers import IMAGE, independent_verify, sha256_of
+
+    folder, _ = trusted
+    approval = _alice_record(capsys, trusted, tmp_path)
+    signer = make_key(tmp_path / "ci", "ed25519", "ci")
+    out = tmp_path / "a.json"
+    code, _, err = gate(capsys, "check", *GATE, "--approval", approval, "--approvers", folder,
+                        "--attest", out, "--signing-key", signer.private, "--resource", IMAGE)
+    assert code == 0, err
+    p = independent_verify(out.read_bytes(), signer.public.read_bytes())["predicate"]
+    assert p["verificationResult"] == "PASSED"  # every finding that needed approval was approved
+    assert p["https://gatekeeper.dev/verdict/v1"]["approvedBy"] == ["alice"]
+    kinds = {i["annotations"]["kind"]: i for i in p["inputAttestations"]}
+    assert kinds["approval"]["digest"] == {"sha256": sha256_of(approval)}
+    assert kinds["approvers"] == {"uri": str(folder), "digest": {"sha256": keys_sha256(str(folder))}, "annotations": {"kind": "approvers"}}
+
+
+def test_approvers_without_an_approval_is_a_usage_error(capsys: pytest.CaptureFixture[str], trusted: tuple[Path, KeyPair]) -> None:
+    code, _, err = gate(capsys, "check", *GATE, "--approvers", trusted[0])
+    assert code == 2 and "give --approval FILE too" in err
