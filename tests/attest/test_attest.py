@@ -513,3 +513,22 @@ def test_odd_types_in_a_signed_statement_never_crash_verify(capsys: pytest.Captu
     surrogate.write_bytes(_signed_text(json.dumps(_statement(now, resource="x\ud800@sha256:" + "5e" * 32)), keypair))
     code, _, err = gate(capsys, "verify", surrogate, "--key", keypair.public)
     assert code == 2 and "lone surrogate" in err, err
+
+
+def test_verify_accepts_a_statement_signed_by_securesystemslib(capsys: pytest.CaptureFixture[str], keypair: KeyPair, tmp_path: Path) -> None:
+    """The other direction: an envelope made by another DSSE implementation (its own keyid
+    scheme) verifies with gatekeeper, and a wrong key still does not."""
+    pytest.importorskip("securesystemslib")
+    from securesystemslib.dsse import Envelope
+    from securesystemslib.signer import CryptoSigner
+
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    envelope = Envelope(payload=json.dumps(_statement(now)).encode(), payload_type="application/vnd.in-toto+json", signatures={})
+    envelope.sign(CryptoSigner(keypair.key))
+    path = tmp_path / "sslib.json"
+    path.write_text(json.dumps(envelope.to_dict()))
+    code, text, err = gate(capsys, "verify", path, "--key", keypair.public, "--expect-resource", IMAGE)
+    assert code == 0, err
+    assert "signature valid (key release" in text
+    other = make_key(tmp_path / "other", keypair.kind, "other")
+    assert gate(capsys, "verify", path, "--key", other.public)[0] == 2
