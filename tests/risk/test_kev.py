@@ -284,3 +284,27 @@ def test_a_rule_with_an_action_still_gets_the_floor(tmp_path: Path) -> None:
     results = by_rule(gate(TRIVY_LOW, kev_path=str(KEV_SMALL), policy_path=str(policy)))
     assert (results["CVE-2020-15999"].decision.outcome, results["CVE-2020-15999"].decision.decided_by) == (Outcome.FAIL, "kev")
     assert results["CVE-2018-1324"].decision.outcome is Outcome.IGNORE  # not listed: the rule's action stands
+
+
+def test_the_lookup_takes_any_identifier_in_either_case() -> None:
+    from gatekeeper.risk import RiskData
+
+    kev = parse_kev(KEV_SMALL.read_bytes(), "kev.json")
+    risk = RiskData(kev)
+    assert risk.assess("PYSEC-2022-236", ("GHSA-4x9r-j582-cgr8", "CVE-2022-33891")).kev.cve == "CVE-2022-33891"
+    assert risk.assess("cve-2020-15999", ()).kev.cve == "CVE-2020-15999"  # a scanner writing lower case
+    assert risk.assess("GHSA-pv36-h7jh-qm62", ("CWE-787",)) is None  # the GHSA of CVE-2020-15999, without its CVE
+    assert risk.assess("CVE-2020-1599", ()) is None  # no prefix matching
+
+
+def test_with_a_diff_a_listed_finding_outside_the_change_fails_only_under_a_codebase_rule(tmp_path: Path) -> None:
+    change = tmp_path / "change.diff"
+    change.write_text("diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1,1 +1,2 @@\n a\n+b\n",
+                      encoding="utf-8")
+    r = run("check", "--kev", KEV_SMALL, "--diff", change, TRIVY_LOW)
+    assert r.returncode == 0, r.stdout + r.stderr  # outside the change: reported, not failing
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nrules:\n  - id: everywhere\n    match: {kind: vulnerability}\n    scope: codebase\n",
+                      encoding="utf-8")
+    r = run("check", "--kev", KEV_SMALL, "--diff", change, "--policy", policy, TRIVY_LOW)
+    assert r.returncode == 1 and "[KEV] freetype" in r.stdout, r.stdout + r.stderr
