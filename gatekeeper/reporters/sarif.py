@@ -1,11 +1,12 @@
-"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers, built with sarif-om.
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers, written as sarif-om writes it.
 
-NOTE: the log, its runs, tools and invocations are sarif-om objects; the rules and results
-(one each per finding: 25,000 of each in a large run) are plain dicts with sarif-om's
-schema property names, in sarif-om's order, leaving out what ``to_json_data`` leaves out
-(``None`` and the spec's defaults, such as ``level: warning``). Building and serialising
-an attrs object per result cost 4x the rest of the gate (bench/README.md); the golden
-files prove the output byte-identical.
+NOTE: the log is plain dicts with sarif-om's schema property names, in sarif-om's order,
+leaving out what its serialisation leaves out (``None`` and the spec's defaults, such as
+``level: warning``; ``contents`` and ``newlineSequences`` are written, as sarif-om does).
+Building and serialising an attrs object per result cost 4x the rest of the gate, and
+importing sarif-om for the log's few other objects 27 ms of every SARIF run (bench/README.md,
+issue 20); tests/reporters/test_sarif_om.py builds the same logs with sarif-om and compares
+them, and the golden files prove the output byte-identical.
 
 One run per tool, each with ``automationDetails.id`` ``gatekeeper/<tool>/`` so uploads of
 different tools don't overwrite each other; every finding (not only failing ones) with
@@ -79,24 +80,19 @@ _TEXT_LIMIT = 8_000
 _LOCATIONS_KEPT = 4096
 
 
-def to_json_data(obj: Any) -> Any:
-    """Serialise sarif-om (attrs) objects to plain data with the schema's property names,
-    leaving out every value equal to its default (sarif-om defaults are the spec's)."""
-    import attr
+# sarif-om's defaults written out (``ToolComponent.contents``, ``Run.newlineSequences``).
+_CONTENTS = ("localizedData", "nonLocalizedData")
+_NEWLINES = ("\r\n", "\n")
 
-    if attr.has(type(obj)):
-        out: dict[str, Any] = {}
-        for a in attr.fields(type(obj)):
-            value = getattr(obj, a.name)
-            if value is None or (a.default is not attr.NOTHING and value == a.default):
-                continue
-            out[a.metadata.get("schema_property_name", a.name)] = to_json_data(value)
-        return out
-    if isinstance(obj, dict):
-        return {k: to_json_data(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_json_data(v) for v in obj]
-    return obj
+
+def _component(name: str, version: str | None, rules: Any = None) -> dict[str, Any]:
+    """A ``toolComponent`` as sarif-om writes ``ToolComponent(name=, version=, rules=)``."""
+    out: dict[str, Any] = {"name": name, "contents": list(_CONTENTS)}
+    if rules is not None:
+        out["rules"] = rules
+    if version is not None:
+        out["version"] = version
+    return out
 
 
 def _uri(path: str, root: str | None = None) -> str:
@@ -163,16 +159,14 @@ class SarifFormat(StreamReporter):
     def _log(
         self, verdict: Verdict, kept: dict[str, list[Evaluated]], total: dict[str, int], omitted_tools: list[str], origins: _Origins
     ) -> Any:
-        import sarif_om as om
-
         versions = {r.tool: r.tool_version for r in verdict.reports if r.tool_version}
         runs = [
-            self._run(om, tool, items, total[tool], versions.get(tool), verdict, omitted_tools, origins)
+            self._run(tool, items, total[tool], versions.get(tool), verdict, omitted_tools, origins)
             for tool, items in sorted(kept.items())
         ]
-        # The skeleton through sarif-om (empty rules and results keep their places), then
-        # the rules and results, streamed, put in.
-        log = to_json_data(om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run for run, _, _ in runs]))
+        # The skeleton (empty rules and results keep their places), then the rules and
+        # results, streamed, put in.
+        log = {"runs": [run for run, _, _ in runs], "version": "2.1.0", "$schema": SCHEMA_URI}
         for data, (_, rules, results) in zip(log["runs"], runs):
             data["tool"]["driver"]["rules"] = rules
             data["results"] = results
@@ -180,7 +174,6 @@ class SarifFormat(StreamReporter):
 
     def _run(
         self,
-        om: Any,
         tool: str,
         items: Sequence[Evaluated],
         total: int,
@@ -210,20 +203,21 @@ class SarifFormat(StreamReporter):
             else (e.finding.cvss_score, e.exploitation.epss.score, e.exploitation.epss.percentile),
         )
         # NOTE: GitHub wants a rules array even when a tool found nothing (Multitool GH1018).
-        driver = om.ToolComponent(name=tool, version=version, rules=[])
-        run = om.Run(
-            tool=om.Tool(driver=driver),
-            automation_details=om.RunAutomationDetails(id=f"gatekeeper/{tool}/"),
-            conversion=om.Conversion(tool=om.Tool(driver=om.ToolComponent(name="gatekeeper", version=__version__))),
-            invocations=[self._invocation(om, verdict, total - len(items), total, omitted_tools)],
-            results=[],
-            column_kind="unicodeCodePoints",
+        run: dict[str, Any] = {
+            "tool": {"driver": _component(tool, version, rules=[])},
+            "automationDetails": {"id": f"gatekeeper/{tool}/"},
+            "columnKind": "unicodeCodePoints",
+            "conversion": {"tool": {"driver": _component("gatekeeper", __version__)}},
+            "invocations": [self._invocation(verdict, total - len(items), total, omitted_tools)],
+            "newlineSequences": list(_NEWLINES),
+        }
+        if verdict.change is not None:
             # The change a pull request's gate judged (check --diff): only then, so other logs stay as they were.
-            properties={"gatekeeper": {"change": change_data(verdict.change)}} if verdict.change is not None else None,
-        )
+            run["properties"] = {"gatekeeper": {"change": change_data(verdict.change)}}
+        run["results"] = []
         return run, rules, results
 
-    def _invocation(self, om: Any, verdict: Verdict, dropped: int, total: int, omitted_tools: list[str]) -> Any:
+    def _invocation(self, verdict: Verdict, dropped: int, total: int, omitted_tools: list[str]) -> dict[str, Any]:
         gate: dict[str, Any] = {
             "verdict": verdict.status.value,
             "summary": summary_line(verdict),
@@ -251,11 +245,10 @@ class SarifFormat(StreamReporter):
                 f"gatekeeper left out the runs of {len(omitted_tools)} tools with the least severe findings "
                 f"(GitHub code scanning accepts at most {self.max_runs} runs per file): {', '.join(omitted_tools)}"
             )
-        return om.Invocation(
-            execution_successful=True,
-            tool_execution_notifications=[om.Notification(message=om.Message(text=n), level="warning") for n in notes] or None,
-            properties={"gatekeeper": gate},
-        )
+        invocation: dict[str, Any] = {"executionSuccessful": True, "properties": {"gatekeeper": gate}}
+        if notes:  # ``level: warning`` is a notification's default: not written
+            invocation["toolExecutionNotifications"] = [{"message": {"text": n}} for n in notes]
+        return invocation
 
     def _rule(self, f: Finding, severity: Severity) -> dict[str, Any]:
         """A ``reportingDescriptor``, as sarif-om would write it."""
