@@ -1,8 +1,8 @@
 """Inputs of ``gatekeeper check`` beyond the report, as benchmark variants of the plain check.
 
 Each variant is the plain check of the same Trivy report plus one input filed beside issue 20
-(KEV and EPSS: #16; a pull request's diff: #18; VEX: #16), with its target stated as a ratio
-to the plain check (``bench/run.py`` measures both in the same interleaved rounds). A variant
+(KEV, EPSS and VEX: #16), with its target stated as a ratio to the plain check (a pull
+request's diff, #18, is ``bench/run.py``'s own ``check --diff`` row, ``change_diff``) (``bench/run.py`` measures both in the same interleaved rounds). A variant
 is measured only when ``gatekeeper check --help`` offers its option, so the benchmark runs on
 a tree that has not got them all. Its input is made here, sized like the real thing:
 
@@ -10,8 +10,6 @@ a tree that has not got them all. Its input is made here, sized like the real th
   small one of the tests;
 - ``--epss``: a gzip CSV of 280,000 scores, as many as FIRST's daily file, holding every CVE
   id of the report (so each vulnerability is scored) and made-up ids for the rest;
-- ``--diff``: a pull request adding five manifests the report's findings name (Dockerfile,
-  requirements.txt, package-lock.json, go.mod, a Terraform file), 200 lines each;
 - ``--vex``: an OpenVEX document stating ``not_affected`` for every tenth vulnerability of the
   report (its CVE id and its package's purl).
 """
@@ -69,24 +67,6 @@ def epss(report: Path, folder: Path) -> list[str]:
     return ["--epss", str(path)]
 
 
-def diff(report: Path, folder: Path) -> list[str]:
-    path = folder / "change.diff"
-    if not path.exists():
-        lines = {
-            "Dockerfile": [f"RUN echo step {n}" for n in range(200)],
-            "requirements.txt": [f"package{n}=={n % 7}.{n % 5}.0" for n in range(200)],
-            "package-lock.json": [f'    "dep{n}": "^{n % 9}.0.0",' for n in range(200)],
-            "go.mod": [f"require example.com/mod{n} v1.{n}.0" for n in range(200)],
-            "terraform-aws-modules/s3-bucket/aws/main.tf": [f'# line {n}' for n in range(200)],
-        }
-        out = []
-        for name, added in lines.items():
-            out += [f"diff --git a/{name} b/{name}", "new file mode 100644", "--- /dev/null", f"+++ b/{name}",
-                    f"@@ -0,0 +1,{len(added)} @@", *(f"+{line}" for line in added)]
-        path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    return ["--diff", str(path)]
-
-
 def vex(report: Path, folder: Path) -> list[str]:
     path = folder / f"vex-{report.stem}.json"
     if not path.exists():
@@ -111,7 +91,6 @@ def vex(report: Path, folder: Path) -> list[str]:
 VARIANTS = (
     Variant("--kev", 1.10, kev, "CISA's KEV catalog"),
     Variant("--epss", 1.15, epss, "280k EPSS scores (gzip)"),
-    Variant("--diff", 1.10, diff, "a diff adding 5 manifests"),
     Variant("--vex", 1.10, vex, "OpenVEX, every 10th vulnerability"),
 )
 
