@@ -342,6 +342,12 @@ def _b64(value: str, source: str, what: str) -> bytes:
     # DSSE allows standard or URL-safe base64; padding may be left out.
     text = value.strip().replace("-", "+").replace("_", "/")
     try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise SigningError(f"{source}: the DSSE {what} is not base64") from None
+    # The last character before the padding carries unused bits that the decoder ignores:
+    # 'Q==' and 'S==' decode alike. Only the canonical spelling is accepted, so a changed
+    # character of an envelope never verifies (found by the byte-flipping test).
+    if base64.b64encode(raw).decode("ascii").rstrip("=") != text.rstrip("="):
+        raise SigningError(f"{source}: the DSSE {what} is not canonical base64 (a changed character?)")
+    return raw

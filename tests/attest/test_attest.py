@@ -532,3 +532,22 @@ def test_verify_accepts_a_statement_signed_by_securesystemslib(capsys: pytest.Ca
     assert "signature valid (key release" in text
     other = make_key(tmp_path / "other", keypair.kind, "other")
     assert gate(capsys, "verify", path, "--key", other.public)[0] == 2
+
+
+def test_a_signature_spelled_with_other_unused_bits_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # An Ed25519 signature is 64 bytes: its base64 ends in one character (then '==') whose
+    # low 4 bits decode to nothing. Changing them gives the same bytes; it must not verify.
+    pair = make_key(tmp_path / "keys", "ed25519", "release")
+    out = tmp_path / "a.json"
+    assert attest(capsys, pair, out, CLEAN)[0] == 0
+    envelope = json.loads(out.read_text())
+    sig = envelope["signatures"][0]["sig"]
+    assert sig.endswith("==")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = alphabet.index(sig[-3])
+    envelope["signatures"][0]["sig"] = sig[:-3] + alphabet[last ^ 1] + "=="
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(envelope))
+    code, text, err = gate(capsys, "verify", bad, "--key", pair.public, "--expect-result", "any")
+    assert code == 2 and text == ""
+    assert "not canonical base64" in err
