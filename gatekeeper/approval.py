@@ -247,6 +247,8 @@ def _signer(data: dict[str, Any], signature: str, approvers: tuple[PublicKey, ..
         sig = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError):
         raise ApprovalError(f"{source}: the approval record's signature is not base64; the gate cannot trust it") from None
+    if base64.b64encode(sig).decode("ascii") != signature:  # unused bits spelled otherwise: an edited record
+        raise ApprovalError(f"{source}: the approval record's signature is not canonical base64; the gate cannot trust it")
     message = _canonical(data)
     hint = data.get("keyid")
     for k in sorted(approvers, key=lambda k: k.keyid != hint):  # the keyid is a hint, never trusted

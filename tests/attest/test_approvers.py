@@ -189,3 +189,23 @@ def test_an_attestation_lists_the_approval_and_the_trusted_keys(
 def test_approvers_without_an_approval_is_a_usage_error(capsys: pytest.CaptureFixture[str], trusted: tuple[Path, KeyPair]) -> None:
     code, _, err = gate(capsys, "check", *GATE, "--approvers", trusted[0])
     assert code == 2 and "give --approval FILE too" in err
+
+
+def test_a_signature_spelled_with_other_unused_bits_is_refused(
+    capsys: pytest.CaptureFixture[str], trusted: tuple[Path, KeyPair], tmp_path: Path
+) -> None:
+    # An Ed25519 signature's base64 ends in a character (then '==') whose low 4 bits decode to
+    # nothing: the same bytes spelled otherwise are an edited record all the same.
+    folder, _ = trusted
+    carol = make_key(tmp_path / "private" / "carol", "ed25519", "carol")
+    (folder / "carol.pub").write_bytes(carol.public.read_bytes())
+    record = tmp_path / "carol.json"
+    assert _approve(capsys, carol.private, record, "carol")[0] == 0
+    data = json.loads(record.read_text())
+    sig = data["signature"]
+    assert sig.endswith("==")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    data["signature"] = sig[:-3] + alphabet[alphabet.index(sig[-3]) ^ 1] + "=="
+    record.write_text(json.dumps(data))
+    code, _, err = gate(capsys, "check", *GATE, "--approval", record, "--approvers", folder)
+    assert code == 2 and "not canonical base64" in err
