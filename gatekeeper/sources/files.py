@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from gatekeeper.adapters import MAX_DEPTH, AdapterError, adapter_for, depth_error, detect, parse_document
 from gatekeeper.model import Finding, RawRef, Report
+from gatekeeper.sources.beside import Beside
 from gatekeeper.sources.decode import JsonLines, SourceError, colons, decode_json, orjson_for, refuse_duplicate_keys
 
 Builder = Callable[..., Finding]
@@ -445,16 +446,16 @@ def _load_report(
     source = "<stdin>" if name == STDIN else name
     data = _read_checked(name, stdin)
     sha256 = hashlib.sha256(data).hexdigest() if digest else None
-    doc = decode_json(data, source, fast=True, check_keys=False, json_lines=True)
-    bones = skeleton(data)
-    if nested_deeper_than(data, bones=bones):
+    # NOTE: the text's checks run beside the decoding, in a child (``sources.beside``).
+    with Beside(_text_facts, data, size=len(data)) as facts:
+        doc = decode_json(data, source, fast=True, check_keys=False, json_lines=True)
+        too_deep, raw_colons = facts.result()
+    if too_deep:
         raise depth_error(source)
     if type(doc) is JsonLines:
         fmt = _json_lines_format(doc, source, fmt)
     # NOTE: JSON Lines are decoded by json, which refused keys given twice already.
     fast = orjson_for(data) is not None and type(doc) is not JsonLines
-    raw_colons = colons(data, bones.count(b":")) if fast else 0
-    del bones
     # NOTE: orjson reads an integer beyond 64 bits as a float, which only an adapter
     # that wants an integer there notices (and refuses): then the standard library,
     # which keeps it an integer, decodes the report again. Such numbers are rare, so the
@@ -481,6 +482,12 @@ def _load_report(
         raise SourceError(f"{source}: changed while it was being read")
     build = None if builder is None else builder()
     return _digested(parse_document(decode_json(data, source), source, fmt, depth_checked=True, build=build), sha256)
+
+
+def _text_facts(data: bytes) -> tuple[bool, int]:
+    """Whether the JSON text ``data`` nests too deeply, and its colons (``decode.colons``)."""
+    bones = skeleton(data)
+    return nested_deeper_than(data, bones=bones), colons(data, bones.count(b":"))
 
 
 def _json_lines_format(doc: JsonLines, source: str, fmt: str | None) -> str:
