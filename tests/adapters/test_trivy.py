@@ -157,6 +157,27 @@ def test_cvss_vector_without_score_and_no_cvss():
     assert g.cvss == ()
 
 
+def test_equal_cvss_objects_share_ratings_but_only_when_truly_equal():
+    # Ratings are remembered per source entry (50k findings share a few): the same object
+    # under another SeveritySource is ordered anew, and an entry equal in Python but not in
+    # JSON (true == 1.0) is read, and refused, not served from memory.
+    cvss = {"nvd": {"V3Score": 1.0, "V3Vector": "CVSS:3.1/AV:N"}, "ghsa": {"V3Score": 5.0}}
+    items = [
+        vuln(CVSS=cvss, SeveritySource="nvd"),
+        vuln(VulnerabilityID="CVE-2", CVSS=copy.deepcopy(cvss), SeveritySource="ghsa"),
+        vuln(VulnerabilityID="CVE-3", CVSS=copy.deepcopy(cvss), SeveritySource="nvd"),
+    ]
+    f, g, h = parse(v2(result(Vulnerabilities=items))).findings
+    assert [c.source for c in f.cvss] == ["nvd", "ghsa"] == [c.source for c in h.cvss]
+    assert [c.source for c in g.cvss] == ["ghsa", "nvd"]
+    bad = vuln(VulnerabilityID="CVE-4", CVSS={"nvd": {"V3Score": True, "V3Vector": "CVSS:3.1/AV:N"}, "ghsa": {"V3Score": 5.0}})
+    with pytest.raises(ReportFormatError, match=r"CVSS\.nvd.*V3Score"):
+        parse(v2(result(Vulnerabilities=[*items, dict(bad, SeveritySource="nvd")])))
+    # A value orjson will not write (a lone surrogate, read from an escape) is read the long way.
+    (s,) = parse(v2(result(Vulnerabilities=[vuln(CVSS={"nvd": {"V3Vector": "CVSS:3.1/\ud800"}})]))).findings
+    assert s.cvss == (Cvss(None, "CVSS:3.1/\ud800", "3", "nvd"),)
+
+
 @pytest.mark.parametrize(
     ("status", "fixed_version", "fix"),
     [
