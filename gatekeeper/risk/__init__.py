@@ -74,6 +74,8 @@ class RiskData(NamedTuple):
             if pair is None and i[:4] == "cve-":
                 i = i.upper()
                 pair = scores.get(i)
+            if type(pair) is str:  # a row not read yet (``EpssScores.scores``)
+                pair = self.epss.pair(i)
             if pair is not None and (best is None or pair > best):
                 best, best_id = pair, i
         if entry is None and best is None:

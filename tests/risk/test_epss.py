@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -193,3 +194,57 @@ def test_a_bad_file_stops_the_gate_naming_it(tmp_path: Path, name: str) -> None:
     r = run("check", "--epss", bad, PIP_AUDIT)
     assert r.returncode == 2, r.stdout + r.stderr
     assert r.stderr.startswith(f"gatekeeper: error: {bad}") and "the gate was not evaluated" in r.stderr
+
+
+def _read_each_row(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the files read row by row in Python (``_rows``), not by the one-pass check."""
+    from gatekeeper.risk import epss
+
+    calls: list[int] = []
+    rows = epss._rows
+
+    def counted(lines: list[str], source: str):  # type: ignore[no-untyped-def]
+        calls.append(len(lines))
+        return rows(lines, source)
+
+    monkeypatch.setattr(epss, "_rows", counted)
+    return calls
+
+
+def test_rows_as_first_writes_them_are_read_in_one_pass_and_agree_with_the_row_by_row_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _read_each_row(monkeypatch)
+    rows = [
+        "CVE-2024-0001,0.00043,0.07556", "CVE-2024-0002,1.0,1.00000", "CVE-2024-0003,0,0.5",
+        "CVE-2024-0004,4.3e-05,0.00123", "CVE-2024-10005,0.97432,0.99981",
+    ]
+    plain = parse_epss(MODEL + HEADER + "\n".join(rows).encode(), "plain.csv")  # no newline at the end either
+    assert calls == []
+    crlf = parse_epss((MODEL + HEADER).replace(b"\n", b"\r\n") + "\r\n".join(rows).encode() + b"\r\n", "crlf.csv")
+    assert calls == [5]
+    for n in range(1, 6):
+        cve = f"CVE-2024-{n:04}" if n < 5 else "CVE-2024-10005"
+        assert plain.get(cve) == crlf.get(cve) and plain.get(cve) is not None
+    assert plain.get("CVE-2024-0004") == ("CVE-2024-0004", 4.3e-05, 0.00123)
+    assert len(plain.scores) == 5 and plain.get("CVE-2024-0006") is None
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (b"CVE-2024-0002,1.5,0.5", "epss '1.5' is outside [0, 1]"),
+        (b"CVE-2024-0002,0.5,5E-01", None),  # not FIRST's spelling, but a number in [0, 1]: read row by row
+        (b"CVE-2024-0002,0.5", "expected 3 fields"),
+        (b"CVE-2024-0001,0.02,0.5", "listed twice with different scores"),
+        (b"", None),  # a blank line
+    ],
+)
+def test_rows_of_another_shape_are_read_row_by_row_and_refused_or_read(monkeypatch: pytest.MonkeyPatch, row: bytes, message: str | None) -> None:
+    calls = _read_each_row(monkeypatch)
+    data = MODEL + HEADER + ROW + row + b"\nCVE-2024-0003,0.1,0.2\n"
+    if message is None:
+        scores = parse_epss(data, "epss.csv")
+        assert scores.get("CVE-2024-0003") == ("CVE-2024-0003", 0.1, 0.2)
+    else:
+        with pytest.raises(RiskDataError, match=f"^epss.csv:4: .*{re.escape(message)}"):
+            parse_epss(data, "epss.csv")
+    assert calls == [3]
