@@ -19,8 +19,7 @@ import click
 
 from gatekeeper import __version__
 from gatekeeper.gate import GateError, GateRequest, run_gate
-from gatekeeper.cli_attest import attest_inputs, attest_options
-from gatekeeper.cli_options import check_formats_named, format_option, output_options
+from gatekeeper.cli_options import attest_options, check_formats_named, format_option, output_options
 from gatekeeper.reporters import FILE_OUTPUTS
 
 EXIT_PASSED = 0
@@ -255,7 +254,7 @@ def check(
         from gatekeeper.record import RecordInputs
 
         record = (record_path, RecordInputs(policy_path, env, fmt, baseline_path, approval_path, approvers_path=approvers_path))
-    attest = attest_inputs(click.get_current_context(), attest_path, signing_key, resource, baseline_path, approval_path, approvers_path)
+    attest = _attest_inputs(attest_path, signing_key, resource, baseline_path, approval_path, approvers_path)
     outputs = outputs_from(
         options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain, github=github_outputs,
         record=record, attest=attest, pr_comment=pr_comment_from(options),
@@ -475,9 +474,7 @@ def scan(
 
     # An image scanned by digest is what the attestation is about, unless --resource says otherwise.
     pinned_image = image_ref if image_ref and "@sha256:" in image_ref else None
-    attest = attest_inputs(
-        click.get_current_context(), attest_path, signing_key, resource or pinned_image, baseline_path, approval_path, approvers_path,
-    )
+    attest = _attest_inputs(attest_path, signing_key, resource or pinned_image, baseline_path, approval_path, approvers_path)
     outputs = outputs_from(options, colour=colour, max_listed=max_listed, annotations=annotations, explain=explain,
                            pr_comment=pr_comment_from(options), attest=attest)
     try:
@@ -677,6 +674,19 @@ def policy_schema() -> None:
     from gatekeeper.policy.commands import schema_text
 
     sys.stdout.write(schema_text())
+
+
+
+def _attest_inputs(
+    attest_path: str | None, signing_key: str | None, resource: str | None,
+    baseline_path: str | None, approval_path: str | None, approvers_path: str | None,
+) -> Any:
+    """``cli_attest.attest_inputs``, imported only when an option it reads is given (start-up)."""
+    if not (attest_path or signing_key or resource or approvers_path):
+        return None
+    from gatekeeper.cli_attest import attest_inputs
+
+    return attest_inputs(click.get_current_context(), attest_path, signing_key, resource, baseline_path, approval_path, approvers_path)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -61,18 +61,6 @@ def attest_inputs(
     return attest_path, AttestInputs(subject, key, now, baseline_path, approval_path, approvers_path if approval_path else None)
 
 
-def attest_options(command: Any) -> Any:
-    """``--attest FILE``, ``--signing-key KEY``, ``--resource URI`` (check's, and scan's)."""
-    options = [
-        click.option("--attest", "attest_path", metavar="FILE", help="Write a signed attestation of the verdict (DSSE, in-toto SLSA verification summary; docs/attestations.md)."),
-        click.option("--signing-key", envvar="GATEKEEPER_SIGNING_KEY", metavar="KEY", help="PEM private key (Ed25519 or ECDSA P-256) signing --attest (default: $GATEKEEPER_SIGNING_KEY; passphrase: $GATEKEEPER_SIGNING_KEY_PASSWORD)."),
-        click.option("--resource", envvar="GATEKEEPER_RESOURCE", metavar="URI", help="What the attestation is about: IMAGE@sha256:DIGEST or git+https://HOST/REPO@COMMIT (default: the CI run's commit)."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
 def _expect_result(ctx: click.Context, param: click.Parameter, value: str) -> str | None:
     return None if value == "any" else value.upper()
 

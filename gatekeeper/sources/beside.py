@@ -14,9 +14,7 @@ report the child could not check is checked here, never passed.
 
 from __future__ import annotations
 
-import marshal
 import os
-import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +39,9 @@ class Beside:
             self._start()
 
     def _start(self) -> None:
+        import marshal  # NOTE: here, not above: a small report's gate never forks (start-up)
+        import signal
+
         read, write = os.pipe()
         try:
             pid = os.fork()
@@ -73,6 +74,8 @@ class Beside:
             finally:
                 status = self._reap()
             if status == 0 and chunks:
+                import marshal
+
                 try:
                     return marshal.loads(b"".join(chunks))
                 except (EOFError, ValueError, TypeError):
@@ -83,6 +86,8 @@ class Beside:
         pid, self._pid = self._pid, 0
         os.close(self._read)
         if kill:
+            import signal
+
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:  # pragma: no cover - it ended already
