@@ -676,7 +676,6 @@ def policy_schema() -> None:
     sys.stdout.write(schema_text())
 
 
-
 def _attest_inputs(
     attest_path: str | None, signing_key: str | None, resource: str | None,
     baseline_path: str | None, approval_path: str | None, approvers_path: str | None,
