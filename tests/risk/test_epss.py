@@ -73,6 +73,17 @@ def test_without_the_scores_the_same_findings_are_decided_by_severity(tmp_path: 
     assert results["CVE-2019-12900"].decision.outcome is Outcome.FAIL
 
 
+def test_scores_no_condition_reads_are_shown_and_change_no_decision() -> None:
+    report = corpus("trivy/defectdojo-scheme_2_many_vulns.json")
+    plain = gate(report)
+    scored = gate(report, epss_path=str(EPSS_GZ))
+    assert [(e.finding.fingerprint, e.decision) for e in scored.results] == [
+        (e.finding.fingerprint, e.decision) for e in plain.results
+    ]
+    shown = by_rule(scored)["CVE-2018-11771"].exploitation
+    assert shown is not None and shown.epss is not None and shown.epss.score == 0.6131
+
+
 def test_ignore_below_accepts_high_findings_by_their_alias(tmp_path: Path) -> None:
     # The real pip-audit report names PYSEC ids; their CVE aliases carry the scores.
     p = policy(tmp_path, "ignore_below_epss: 0.001\n")
