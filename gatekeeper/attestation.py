@@ -35,7 +35,7 @@ from typing import Any
 
 from gatekeeper import __version__
 from gatekeeper.signing import PrivateKey, PublicKey, SigningError, envelope, open_envelope, strict_json
-from gatekeeper.verdict import Outcome, Status, Verdict, status_of
+from gatekeeper.verdict import ChangeScope, Outcome, Status, Verdict, status_of
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -158,6 +158,12 @@ def _inputs(verdict: Verdict, inputs: AttestInputs) -> list[dict[str, Any]]:
         out.append(entry)
     for kind, path, sha256 in verdict.data_files:
         out.append({"uri": path, "digest": {"sha256": sha256}, "annotations": {"kind": kind}})
+    c = verdict.change
+    if c is not None:  # the diff judged: a verdict on a change is not one on the whole codebase
+        notes: dict[str, Any] = {"kind": "change", "filter": c.filter}
+        if c.merge_base:
+            notes["mergeBase"] = c.merge_base
+        out.append({"uri": c.diff_file or c.base_ref or "", **({"digest": {"sha256": c.sha256}} if c.sha256 else {}), "annotations": notes})
     for kind, path in (("baseline", inputs.baseline_path), ("approval", inputs.approval_path), ("approvers", inputs.approvers_path)):
         if path:
             # NOTE: a directory of approvers' keys: the digest of each key file's digest and name (record.keys_sha256).
@@ -174,6 +180,11 @@ def _policy(verdict: Verdict) -> dict[str, Any]:
     if bases:
         policy["annotations"] = {"extends": [{"uri": p, "digest": {"sha256": d}} for p, d in bases]}
     return policy
+
+
+def _change(c: ChangeScope) -> dict[str, Any]:
+    """What the extension says of a judged change: findings outside it did not count."""
+    return {"against": c.against, "filter": c.filter, "files": c.files, "outside": c.outside, "excused": c.excused}
 
 
 def statement(verdict: Verdict, inputs: AttestInputs) -> dict[str, Any]:
@@ -206,6 +217,7 @@ def statement(verdict: Verdict, inputs: AttestInputs) -> dict[str, Any]:
                 "counts": counts,
                 "problems": len(verdict.problems),
                 "approvedBy": [a.approver for a in verdict.approvals],
+                **({"change": _change(verdict.change)} if verdict.change is not None else {}),
             },
         },
     }
@@ -231,6 +243,22 @@ class Attested:
     policy: dict[str, Any]
     gate: dict[str, Any]
     """The gatekeeper extension field (empty when another verifier made it)."""
+
+    @property
+    def change(self) -> dict[str, Any] | None:
+        """The change the verdict judged (``check --diff``), or ``None``: the whole codebase.
+
+        A statement from another verifier, without gatekeeper's extension, says nothing of a
+        change; an input of kind ``change`` still marks one."""
+        found = self.gate.get("change")
+        if isinstance(found, dict):
+            return found
+        inputs = self.statement["predicate"].get("inputAttestations")
+        for d in inputs if isinstance(inputs, list) else []:
+            notes = d.get("annotations") if isinstance(d, dict) else None
+            if isinstance(notes, dict) and notes.get("kind") == "change":
+                return {}
+        return None
 
     @property
     def policy_digests(self) -> list[str]:
@@ -328,12 +356,17 @@ def differences(
     expect_policy_digests: Sequence[str] = (),
     max_age: datetime.timedelta | None = None,
     expect_result: str | None = "PASSED",
+    expect_codebase: bool = False,
     now: datetime.datetime,
 ) -> list[str]:
     """Each way the attested facts differ from what the verifier expects (empty: none)."""
     out: list[str] = []
     if expect_result and attested.result != expect_result:
         out.append(f"the attested verdict is {attested.result}, not {expect_result}")
+    if expect_codebase and attested.change is not None:
+        against = attested.change.get("against")
+        shown = f" ({against})" if isinstance(against, str) else ""
+        out.append(f"the verdict judged a change{shown}, not the whole codebase: findings outside it did not count")
     if expect_resource is not None and attested.resource != expect_resource.strip():
         out.append(f"the attestation is about {attested.resource!r}, not {expect_resource.strip()!r}")
     known = attested.policy_digests

@@ -75,6 +75,7 @@ def _expect_result(ctx: click.Context, param: click.Parameter, value: str) -> st
     "--expect-result", type=click.Choice(["passed", "failed", "any"]), default="passed", show_default=True,
     callback=_expect_result, help="The attested verdict required for exit 0 (any: only the signature and the other expectations).",
 )
+@click.option("--expect-codebase", is_flag=True, help="Exit 1 when the verdict judged only a change (check --diff, --diff-base), not the whole codebase.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verified in-toto statement as JSON (with the key that verified it) instead of the summary.")
 def verify(
     file: str,
@@ -83,6 +84,7 @@ def verify(
     expect_policy_digest: tuple[str, ...],
     max_age: str | None,
     expect_result: str | None,
+    expect_codebase: bool,
     as_json: bool,
 ) -> int:
     """Check FILE, a signed verdict (gatekeeper check --attest), against trusted public keys,
@@ -118,7 +120,7 @@ def verify(
     sys.stdout.flush()
     found = differences(
         attested, expect_resource=expect_resource, expect_policy_digests=expect_policy_digest, max_age=age,
-        expect_result=expect_result, now=datetime.datetime.now(datetime.timezone.utc),
+        expect_result=expect_result, expect_codebase=expect_codebase, now=datetime.datetime.now(datetime.timezone.utc),
     )
     from gatekeeper.reporters.escape import terminal
 
@@ -168,6 +170,13 @@ def describe(file: str, attested: Any) -> str:
     for d in _list(_obj(attested.policy.get("annotations")).get("extends")):
         digest = _obj(_obj(d).get("digest")).get("sha256", "")
         lines.append(f"             extends {t(_obj(d).get('uri'))} sha256:{t(digest, 64)}")
+    change = attested.change
+    if change is not None:
+        what = t(change.get("against"), 200) if change.get("against") is not None else "a change"
+        lines.append(f"  judged:    the change against {what} (diff-filter {t(change.get('filter', '?'), 20)}); "
+                     f"findings outside it did not count ({t(change.get('outside', '?'), 20)} outside)")
+    elif attested.gate:  # gatekeeper's own statement, without a change
+        lines.append("  judged:    the whole codebase")
     inputs = _list(p.get("inputAttestations"))
     lines.append(f"  inputs:    {len(inputs)}")
     for d in inputs[:50]:

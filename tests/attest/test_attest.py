@@ -427,6 +427,31 @@ def test_kev_and_epss_data_are_attested_inputs(capsys: pytest.CaptureFixture[str
     ])
 
 
+def test_a_verdict_on_a_change_says_so_and_a_deploy_step_can_refuse_it(capsys: pytest.CaptureFixture[str], keypair: KeyPair, tmp_path: Path) -> None:
+    """A gate that judged a pull request's diff attests that, with the diff's digest: its
+    PASSED or FAILED says nothing of the findings outside the change."""
+    diff = ROOT / "fixtures" / "changes" / "pull-request.diff"
+    out = tmp_path / "pr.json"
+    code, _, err = attest(capsys, keypair, out, ROOT / "fixtures" / "pipeline", "--diff", diff)
+    assert code == 1, err
+    p = independent_verify(out.read_bytes(), keypair.public.read_bytes())["predicate"]
+    (change,) = [i for i in p["inputAttestations"] if i["annotations"]["kind"] == "change"]
+    assert change == {"uri": str(diff), "digest": {"sha256": sha256_of(diff)}, "annotations": {"kind": "change", "filter": "added"}}
+    judged = p["https://gatekeeper.dev/verdict/v1"]["change"]
+    assert judged["against"] == f"diff {diff}" and judged["filter"] == "added" and judged["outside"] > 100
+    code, text, err = gate(capsys, "verify", out, "--key", keypair.public, "--expect-result", "any")
+    assert code == 0, err
+    assert f"judged:    the change against diff {diff} (diff-filter added); findings outside it did not count" in text
+    code, _, err = gate(capsys, "verify", out, "--key", keypair.public, "--expect-result", "any", "--expect-codebase")
+    assert code == 1 and "the verdict judged a change (diff " in err and "not the whole codebase" in err
+
+    whole = tmp_path / "whole.json"
+    assert attest(capsys, keypair, whole, CLEAN)[0] == 0
+    code, text, err = gate(capsys, "verify", whole, "--key", keypair.public, "--expect-codebase")
+    assert code == 0, err
+    assert "judged:    the whole codebase" in text
+
+
 def test_attestation_to_standard_output_moves_the_console_to_stderr(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     pair = make_key(tmp_path / "keys", "ecdsa-p256", "release")
     code, out, err = gate(capsys, "check", CLEAN, "--attest", "-", "--signing-key", pair.private, "--resource", IMAGE)
