@@ -1,11 +1,14 @@
-"""Trivy reports made of real entries: every vulnerability, misconfiguration and secret of the
-Trivy corpus (``../shared/corpus/trivy``), copied verbatim, only their identifiers varied.
+"""Reports made of real entries: every vulnerability, misconfiguration and secret of the Trivy
+corpus (``../shared/corpus/trivy``), and the entries of the other tools of the generated
+six-tool mix (gitleaks, Checkov, Hadolint, pip-audit, SonarQube: ``OTHER_TOOLS``), copied
+verbatim, only what identifies each problem varied.
 
 ``generate.py`` writes entries of its own, lean and regular. Real entries are richer (CVSS from
 several sources, ten and more references, CWE lists, long descriptions, layers, data sources)
 and cost the adapter more per finding; this workload keeps the benchmark honest about them::
 
     python bench/realistic.py --findings 50000 --failing 0.4 -o bench/data/trivy-real40-50000.json
+    python bench/realistic.py --tool checkov --findings 8333 --failing 0.4 -o bench/data/checkov-real40-8333.json
 
 ``--failing`` is the share of findings the default policy fails (a HIGH or CRITICAL
 vulnerability with a fix, a failed HIGH or CRITICAL misconfiguration, a secret): 0.4 is a
@@ -24,7 +27,8 @@ import os
 import random
 import sys
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("Vulnerabilities", "Misconfigurations", "Secrets")
@@ -123,19 +127,183 @@ def trivy(n: int, failing: float, seed: int = 20) -> dict[str, Any]:
     }
 
 
-def file_name(findings: int, failing: float) -> str:
-    return f"trivy-real{round(failing * 100)}-{findings}.json"
+# -- the other tools of the generated six-tool mix ---------------------------------------------
+#
+# Their corpora are small (a few to a few dozen real entries each); each entry is kept verbatim
+# but for what makes it one problem (the adapter's fingerprint: a line, a resource, a version),
+# and put into the envelope the real tool writes. Whether an entry fails is asked of
+# gatekeeper itself (the entry alone under the default policy), not guessed from its fields.
+
+OTHER_TOOLS = ("gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube")
 
 
-def generate(findings: int, failing: float, out: Path) -> Path:
-    doc = trivy(findings, failing)
+def _gitleaks_items(doc: Any) -> list[Any]:
+    return [e for e in doc if isinstance(e, dict)] if isinstance(doc, list) else []
+
+
+def _gitleaks_vary(e: dict[str, Any], i: int) -> dict[str, Any]:
+    e = copy.deepcopy(e)
+    if "RuleID" in e:  # gitleaks 8
+        e["StartLine"] = e["EndLine"] = i + 1
+        if "Fingerprint" in e:
+            e["Fingerprint"] = f"{e.get('Commit', '')}:{e.get('File', '')}:{e['RuleID']}:{i + 1}"
+    else:  # gitleaks 7
+        e["lineNumber"] = i + 1
+    return e
+
+
+def _checkov_items(doc: Any) -> list[Any]:
+    blocks = doc if isinstance(doc, list) else [doc]
+    return [(b.get("check_type"), c) for b in blocks if isinstance(b, dict)
+            for c in ((b.get("results") or {}).get("failed_checks") or []) if isinstance(c, dict)]
+
+
+def _checkov_vary(item: tuple[str, dict[str, Any]], i: int) -> tuple[str, dict[str, Any]]:
+    check_type, c = item[0], copy.deepcopy(item[1])
+    c["resource"] = f"{c.get('resource') or 'resource'}.{i}"
+    first, last = (c.get("file_line_range") or [1, 1])[:2]
+    c["file_line_range"] = [i + 1, i + 1 + max(0, (last or 0) - (first or 0))]
+    return check_type, c
+
+
+def _checkov_build(items: list[tuple[str, dict[str, Any]]]) -> Any:
+    blocks: dict[str, list[dict[str, Any]]] = {}
+    for check_type, c in items:
+        blocks.setdefault(check_type or "terraform", []).append(c)
+    return [{"check_type": ct,
+             "results": {"passed_checks": [], "failed_checks": failed, "skipped_checks": [], "parsing_errors": []},
+             "summary": {"passed": 0, "failed": len(failed), "skipped": 0, "parsing_errors": 0,
+                         "resource_count": len(failed), "checkov_version": "3.2.255"}}
+            for ct, failed in blocks.items()]
+
+
+def _hadolint_vary(e: dict[str, Any], i: int) -> dict[str, Any]:
+    return {**e, "line": i + 1}
+
+
+def _pip_audit_items(doc: Any) -> list[Any]:
+    deps = doc.get("dependencies") if isinstance(doc, dict) else doc
+    return [({"name": d["name"], "version": d.get("version")}, v) for d in deps or [] if isinstance(d, dict)
+            for v in d.get("vulns") or [] if isinstance(v, dict)]
+
+
+def _pip_audit_vary(item: tuple[dict[str, Any], dict[str, Any]], i: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    dep, vuln = item
+    return {**dep, "version": f"{dep.get('version') or '0'}.post{i}"}, copy.deepcopy(vuln)
+
+
+def _pip_audit_build(items: list[tuple[dict[str, Any], dict[str, Any]]]) -> Any:
+    return {"dependencies": [{**dep, "vulns": [vuln]} for dep, vuln in items], "fixes": []}
+
+
+def _sonarqube_items(doc: Any) -> list[Any]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("issues"), list):
+        return []
+    components = {c.get("key"): c for c in doc.get("components") or [] if isinstance(c, dict)}
+    return [(issue, components.get(issue.get("component"))) for issue in doc["issues"] if isinstance(issue, dict)]
+
+
+def _sonarqube_vary(item: tuple[dict[str, Any], Any], i: int) -> tuple[dict[str, Any], Any]:
+    issue, component = copy.deepcopy(item[0]), item[1]
+    issue["key"] = f"{issue.get('key', 'AX')}-{i}"
+    issue["line"] = i + 1
+    if isinstance(issue.get("textRange"), dict):
+        issue["textRange"]["startLine"] = issue["textRange"]["endLine"] = i + 1
+    return issue, component
+
+
+def _sonarqube_build(items: list[tuple[dict[str, Any], Any]]) -> Any:
+    issues = [issue for issue, _ in items]
+    components = {c["key"]: c for _, c in items if isinstance(c, dict) and "key" in c}
+    n = len(issues)
+    return {"total": n, "p": 1, "ps": n, "paging": {"pageIndex": 1, "pageSize": n, "total": n},
+            "issues": issues, "components": list(components.values()), "facets": []}
+
+
+class _Tool(NamedTuple):
+    items: Callable[[Any], list[Any]]
+    """The entries of one corpus document."""
+    vary: Callable[[Any, int], Any]
+    """An entry made the ``i``-th problem."""
+    build: Callable[[list[Any]], Any]
+    """The report of the tool holding ``entries``."""
+
+
+_TOOLS = {
+    "gitleaks": _Tool(_gitleaks_items, _gitleaks_vary, list),
+    "checkov": _Tool(_checkov_items, _checkov_vary, _checkov_build),
+    "hadolint": _Tool(lambda doc: [e for e in doc if isinstance(e, dict)] if isinstance(doc, list) else [], _hadolint_vary, list),
+    "pip-audit": _Tool(_pip_audit_items, _pip_audit_vary, _pip_audit_build),
+    "sonarqube": _Tool(_sonarqube_items, _sonarqube_vary, _sonarqube_build),
+}
+
+
+def tool_pools(tool: str, folder: Path) -> dict[bool, list[Any]]:
+    """fails -> the tool's corpus entries that gatekeeper reads alone and decides so."""
+    from gatekeeper.adapters import AdapterError, detect, parse_document
+    from gatekeeper.policy import evaluate, resolve_policy
+    from gatekeeper.verdict import Outcome
+
+    spec, policy = _TOOLS[tool], resolve_policy(None, None)
+    entries: list[Any] = []
+    for path in sorted((folder / tool).glob("*.json")):
+        if "fabricated" in path.name:
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if detect(doc, str(path)) != tool:
+                continue
+        except (ValueError, AdapterError):
+            continue
+        entries.extend(spec.items(doc))
+    if tool == "gitleaks" and any("RuleID" in e for e in entries):
+        entries = [e for e in entries if "RuleID" in e]  # one report is of one gitleaks version
+    found: dict[bool, list[Any]] = {}
+    for entry in entries:
+        try:
+            report = parse_document(spec.build([spec.vary(entry, 0)]), "entry.json", tool)
+        except AdapterError:
+            continue
+        if report.findings:
+            fails = evaluate([report], policy).count(Outcome.FAIL) > 0
+            found.setdefault(fails, []).append(entry)
+    return found
+
+
+def other_tool(tool: str, n: int, failing: float, seed: int = 20) -> Any:
+    """A ``tool`` report of ``n`` real corpus entries, ``failing`` of them failing (as far as
+    the corpus has entries of both kinds)."""
+    rng = random.Random(seed)
+    found = tool_pools(tool, corpus_dir().parent)
+    if not found:
+        raise SystemExit(f"{corpus_dir().parent / tool}: no {tool} entries gatekeeper reads (set GATEKEEPER_SHARED)")
+    spec = _TOOLS[tool]
+    chosen = []
+    for i in range(n):
+        fails = rng.random() < failing
+        pool = found.get(fails) or found[not fails]
+        chosen.append(spec.vary(rng.choice(pool), i))
+    return spec.build(chosen)
+
+
+def file_name(findings: int, failing: float, tool: str = "trivy") -> str:
+    return f"{tool}-real{round(failing * 100)}-{findings}.json"
+
+
+_COMPACT = ("hadolint", "pip-audit", "sonarqube")
+"""Tools that write their JSON on one line (the others indent by two)."""
+
+
+def generate(findings: int, failing: float, out: Path, tool: str = "trivy") -> Path:
+    doc = trivy(findings, failing) if tool == "trivy" else other_tool(tool, findings, failing)
     out.parent.mkdir(parents=True, exist_ok=True)
+    indent = None if tool in _COMPACT else 2
     try:
         import orjson
 
-        out.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+        out.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2 if indent else 0))
     except ImportError:
-        out.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        out.write_text(json.dumps(doc, indent=indent), encoding="utf-8")
     return out
 
 
@@ -143,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--findings", type=int, default=50_000)
     parser.add_argument("--failing", type=float, default=0.4, help="share of findings the default policy fails")
+    parser.add_argument("--tool", default="trivy", choices=("trivy", *OTHER_TOOLS))
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args(argv)
-    generate(args.findings, args.failing, args.output)
+    generate(args.findings, args.failing, args.output, args.tool)
     return 0
 
 

@@ -150,13 +150,16 @@ def change_diff(outdir: Path) -> Path:
     return path
 
 
-def real_report_for(findings: int, failing: float, data: Path) -> list[Path]:
-    """A Trivy report of real corpus entries (``bench/realistic.py``), cached like the others."""
-    path = data / realistic.file_name(findings, failing)
-    if not path.exists():
-        print(f"generating {path} ...", file=sys.stderr, flush=True)
-        realistic.generate(findings, failing, path)
-    return [path]
+def real_reports_for(tools: list[str], findings: int, failing: float, data: Path) -> list[Path]:
+    """Reports of real corpus entries (``bench/realistic.py``), one per tool, cached like the others."""
+    paths = []
+    for tool in tools:
+        path = data / realistic.file_name(findings, failing, tool)
+        if not path.exists():
+            print(f"generating {path} ...", file=sys.stderr, flush=True)
+            realistic.generate(findings, failing, path, tool)
+        paths.append(path)
+    return paths
 
 
 def reports_for(tools: list[str], findings: int, data: Path) -> list[Path]:
@@ -319,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                              "--vex; bench/variants.py), comma-separated; 'none' for none")
     parser.add_argument("-o", "--output", type=Path, help="also write the Markdown to this file")
     parser.add_argument("--workload", choices=["generated", "real", "both"], default="both",
-                        help="generated: bench/generate.py's reports; real: Trivy corpus entries (bench/realistic.py), "
+                        help="generated: bench/generate.py's reports; real: corpus entries (bench/realistic.py), "
                              "40%% and 100%% failing; both (default)")
     parser.add_argument("--real-failing", default="0.4,1.0",
                         help="failure shares of the real-shaped reports, comma-separated (default 0.4,1.0)")
@@ -344,11 +347,14 @@ def main(argv: list[str] | None = None) -> int:
                 for share in (float(x) for x in args.real_failing.split(",")):
                     words = "every finding failing" if share == 1.0 else f"{share:.0%} failing"
                     groups.append((f"trivy, real entries, {words}", ["trivy"], n, share))
+                    if not args.no_mixed:
+                        groups.append((f"all six tools, real entries, {words}", list(generate.TOOLS),
+                                       max(1, n // len(generate.TOOLS)), share))
             for label, tools, per_tool, failing in groups:
                 if failing is None:
                     paths = reports_for(tools, per_tool, args.data)
                 else:
-                    paths = real_report_for(per_tool, failing, args.data)
+                    paths = real_reports_for(tools, per_tool, failing, args.data)
                 for p in paths:  # warm the page cache so the first command pays no disk read
                     p.read_bytes()
                 extra = offered if tools == ["trivy"] and n in variant_sizes and not args.check_only else []

@@ -1,5 +1,6 @@
-"""The benchmark's real-shaped workload (bench/realistic.py) is what it says: real Trivy corpus
-entries that gatekeeper reads, with the failure share asked for and no two findings alike."""
+"""The benchmark's real-shaped workload (bench/realistic.py) is what it says: real corpus entries
+(Trivy's, and the other tools' of the six-tool mix) that gatekeeper reads, with the failure
+share asked for and no two findings alike."""
 
 from __future__ import annotations
 
@@ -31,6 +32,22 @@ def test_real_entries_with_the_failure_share_asked_for(tmp_path: Path, failing: 
     vulns = [v for r in doc["Results"] for v in r.get("Vulnerabilities") or []]
     assert any(len(v.get("References") or []) >= 10 for v in vulns)
     assert any(len(v.get("CVSS") or {}) >= 2 for v in vulns)
+
+
+@pytest.mark.parametrize("tool", ["gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube"])
+def test_the_other_tools_real_entries_make_distinct_findings_with_the_share_the_corpus_allows(tmp_path: Path, tool: str) -> None:
+    require_shared()
+    assert tool in realistic.OTHER_TOOLS
+    pools = realistic.tool_pools(tool, realistic.corpus_dir().parent)
+    path = realistic.generate(600, 0.4, tmp_path / realistic.file_name(600, 0.4, tool), tool)
+    verdict = run_gate(GateRequest(reports=(str(path),)))
+    assert [r.tool for r in verdict.reports] == [tool]
+    assert len(verdict.results) == 600  # what identifies a problem varied: no finding joins another
+    share = verdict.count(Outcome.FAIL) / 600
+    if pools.get(True) and pools.get(False):
+        assert abs(share - 0.4) < 0.07
+    else:  # the corpus has entries of one kind only (gitleaks: every leak fails; hadolint: none does)
+        assert share == (1.0 if pools.get(True) else 0.0)
 
 
 def test_each_variant_input_is_one_the_gate_reads(tmp_path: Path) -> None:
