@@ -115,3 +115,7 @@ def test_colons_written_back_in_slices_are_the_whole_documents() -> None:
     for n in (0, 1, 255, 256, 257, 600):
         for doc in ({"R": [{"V": [item] * n}]}, [[[[item] * n]]], [item] * n, {"x": [[item] * n, []]}):
             assert _written_colons(doc, orjson.dumps) == orjson.dumps(doc).count(b":"), (n, doc if n < 2 else n)
+    # Long lists are written in runs sized by what was seen: small and large items mixed.
+    big = {"d": ["x:y" * 1000] * 400}
+    for doc in ([item] * 300 + [big] * 3 + [item] * 700, {"issues": [big, *[item] * 1000, big]}):
+        assert _written_colons(doc, orjson.dumps) == orjson.dumps(doc).count(b":")
