@@ -100,6 +100,9 @@ class Location:
     """The scanned artefact when it is not a file: image, SBOM, VM, cluster."""
     resource: str | None = None
     """A named resource inside the target: IaC resource, Kubernetes object, package."""
+    layer: str | None = None
+    """For a container image's package: the instruction that built the image layer it came
+    in with (Trivy's ``Layer.CreatedBy``, ``/bin/sh -c apk add curl``), when the report says."""
 
     def display(self) -> str:
         """Human form: ``path:line``, ``target (resource)``, or ``-``."""

@@ -360,14 +360,14 @@ class _Parser:
         return self.r.each(self.r.opt(item, key, list, where, default=[]), f"{where}.{key}", str)
 
     def _location(self, scope: _Scope, path: str | None, start: int | None = None,
-                  end: int | None = None, resource: str | None = None) -> Location:
+                  end: int | None = None, resource: str | None = None, layer: str | None = None) -> Location:
         if scope.k8s_resource:
             resource = f"{scope.k8s_resource} {resource}" if resource else scope.k8s_resource
         if path and scope.root and not path.startswith("/"):
             # NOTE: posixpath.join's result here (the root is normalised, never ending in "/"),
             # without its general case (1 µs, 31k findings of the real-shaped 50k report).
             path = f"{scope.root}/{path}"
-        key = (path or None, start, end, scope.location_target, resource)
+        key = (path or None, start, end, scope.location_target, resource, layer)
         location = self._locations.get(key)
         if location is None:
             location = self._locations[key] = Location(*key)
@@ -416,7 +416,7 @@ class _Parser:
             message="" if description is None else description,
             severity=severity,
             tool_severity=word,
-            location=self._location(scope, pkg_path or (scope.result_target if scope.is_lang else None)),
+            location=self._location(scope, pkg_path or (scope.result_target if scope.is_lang else None), layer=_created_by(item)),
             package=self._package(pkg_name, installed, fixed, scope.ecosystem, purl),
             fix=FixState.AVAILABLE if fixed else FixState.NONE,
             status=status,
@@ -674,6 +674,19 @@ def _unique(items: list[str | None]) -> tuple[str, ...]:
     out.pop("", None)
     out.pop(None, None)
     return tuple(out)  # type: ignore[arg-type]
+
+
+def _created_by(item: dict[str, Any]) -> str | None:
+    """``Layer.CreatedBy`` of an image's vulnerability (the Dockerfile instruction behind the
+    layer), kept in the finding's location so that judging a change needs no raw item.
+
+    NOTE: the layer only places a finding in a change (``change/place.py``); a layer of
+    another shape is no instruction known, and that finding is then decided as usual."""
+    layer = item.get("Layer")
+    if type(layer) is not dict:
+        return None
+    text = layer.get("CreatedBy")
+    return text if type(text) is str and text.strip() else None
 
 
 def _ecosystem(scope: _Scope) -> str | None:

@@ -157,6 +157,21 @@ def test_cvss_vector_without_score_and_no_cvss():
     assert g.cvss == ()
 
 
+def test_the_layer_instruction_is_kept_in_the_location():
+    # Judging a change places an image's finding by the instruction that built its layer
+    # (change/place.py); it is read into the finding, for reports that keep no raw item.
+    items = [
+        vuln(Layer={"Digest": "sha256:ab", "CreatedBy": "/bin/sh -c apk add curl"}),
+        vuln(VulnerabilityID="CVE-2", Layer={"Digest": "sha256:ab"}),
+        vuln(VulnerabilityID="CVE-3", Layer={"CreatedBy": 7}),
+        vuln(VulnerabilityID="CVE-4", Layer=None),
+    ]
+    f, g, h, i = parse(v2(result(Vulnerabilities=items))).findings
+    assert f.location.layer == "/bin/sh -c apk add curl"
+    assert g.location.layer is h.location.layer is i.location.layer is None
+    assert f.location.display() == g.location.display()
+
+
 def test_equal_cvss_objects_share_ratings_but_only_when_truly_equal():
     # Ratings are remembered per source entry (50k findings share a few): the same object
     # under another SeveritySource is ordered anew, and an entry equal in Python but not in

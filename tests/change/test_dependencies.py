@@ -17,7 +17,7 @@ import pytest
 
 from tests.change.repo import PIP_AUDIT, git
 from tests.change.test_check_diff import run
-from tests.conftest import CORPUS, require_shared
+from tests.conftest import CORPUS, ROOT, require_shared
 
 NPM = CORPUS / "trivy" / "trivy-golden-npm-ubuntu-severity.json"  # package-lock.json: jquery 3.3.9
 GOMOD = CORPUS / "trivy" / "trivy-golden-gomod-vex.json"  # go.mod: golang.org/x/text v0.3.6, docker/distribution; submod*/go.mod
@@ -144,6 +144,13 @@ def test_image_findings_by_the_layer_trivy_says_built_them(tmp_path: Path) -> No
     repo = _dockerfile(tmp_path, before, before + "RUN apk add --no-cache openssl\n")
     got = {k[1]: v[0] for k, v in placed(tmp_path, report, repo).items()}
     assert got == {"libssl1.1": "in", "libcrypto1.1": "outside"}
+    # Read with another report, the image report keeps no raw items (sources/files.py): the
+    # layer is the finding's own (Location.layer), and places it the same.
+    out = tmp_path / "both.json"
+    r = run("check", report, ROOT / "fixtures" / "pipeline" / "hadolint.json", "--diff", tmp_path / "pr.diff", "--json", out, cwd=repo)
+    assert r.returncode in (0, 1), r.stderr
+    both = {f["package"]["name"]: f["change"]["placed"] for f in json.loads(out.read_text())["findings"] if f["package"]}
+    assert both == {"libssl1.1": "in", "libcrypto1.1": "outside"}
 
 
 def test_grype_image_findings_name_paths_inside_the_image_and_follow_the_dockerfile(tmp_path: Path) -> None:
