@@ -337,10 +337,10 @@ def _in_memory(fill: Callable[[Sink], None]) -> bytes:
     return buffer.getvalue()
 
 
-_BATCH = 4 << 20
+_BATCH = 3 << 20
+"""Bytes of pieces handed to the writer thread at a time (``Sink``)."""
 _GZIP_WRAPPER = 18
 """A gzip member's header (10 bytes, no file name) and trailer (CRC-32 and size, 8 bytes)."""
-"""Bytes of pieces handed to the writer thread at a time (``Sink``)."""
 
 
 class Sink:
@@ -353,7 +353,10 @@ class Sink:
     thread a few MB at a time (``_BATCH``), not one by one: each hand-over moves the GIL
     between the threads, and on a busy machine a thread that holds it can be preempted
     (the other then waits out the scheduler's slice). One by one, 200 hand-overs per 72 MB
-    log cost 0.1 s of CPU and up to 0.4 s of wall time under load (issue 20).
+    log cost 0.1 s of CPU and up to 0.4 s of wall time under load (issue 20). At most one
+    batch waits while another is written: 4 MB batches with two waiting held 20 MB, 1.52×
+    the floor's peak memory for six tools' 50k findings with SARIF; 3 MB with one, 8 MB
+    less (issue 20, third round).
     """
 
     def __init__(self, fh: BinaryIO) -> None:
@@ -381,7 +384,7 @@ class Sink:
             import threading
             import zlib
 
-            self._queue = queue.Queue(maxsize=2)  # at most 2 batches (a few MB each) waiting
+            self._queue = queue.Queue(maxsize=1)  # at most 1 batch (a few MB) waiting
             # NOTE: raw deflate, and the gzip wrapper's fixed 18 bytes added at the end
             # (``_drain``): the same size without computing a CRC-32 of the whole log
             # (0.013 s of 0.13 s for a 72 MB SARIF log).
