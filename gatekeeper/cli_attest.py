@@ -172,9 +172,11 @@ def describe(file: str, attested: Any) -> str:
         lines.append(f"             extends {t(_obj(d).get('uri'))} sha256:{t(digest, 64)}")
     change = attested.change
     if change is not None:
-        what = t(change.get("against"), 200) if change.get("against") is not None else "a change"
-        lines.append(f"  judged:    the change against {what} (diff-filter {t(change.get('filter', '?'), 20)}); "
-                     f"findings outside it did not count ({t(change.get('outside', '?'), 20)} outside)")
+        against, filt, outside = change.get("against"), change.get("filter"), change.get("outside")
+        line = f"  judged:    the change against {t(against, 200)}" if against is not None else "  judged:    a change"
+        line += f" (diff-filter {t(filt, 20)})" if filt is not None else ""
+        line += "; findings outside it did not count" + (f" ({t(outside, 20)} outside)" if outside is not None else "")
+        lines.append(line)
     elif attested.gate:  # gatekeeper's own statement, without a change
         lines.append("  judged:    the whole codebase")
     inputs = _list(p.get("inputAttestations"))

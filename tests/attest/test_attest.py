@@ -445,6 +445,15 @@ def test_a_verdict_on_a_change_says_so_and_a_deploy_step_can_refuse_it(capsys: p
     code, _, err = gate(capsys, "verify", out, "--key", keypair.public, "--expect-result", "any", "--expect-codebase")
     assert code == 1 and "the verdict judged a change (diff " in err and "not the whole codebase" in err
 
+    # A statement that names a change only among its inputs (another producer) is one too.
+    foreign = _statement(datetime.datetime.now(datetime.timezone.utc).isoformat())
+    foreign["predicate"]["inputAttestations"] = [{"uri": "pr.diff", "annotations": {"kind": "change"}}]
+    other = tmp_path / "foreign.json"
+    other.write_bytes(sign_statement(foreign, keypair))
+    code, text, err = gate(capsys, "verify", other, "--key", keypair.public, "--expect-codebase")
+    assert code == 1 and "judged:    a change; findings outside it did not count" in text
+    assert "the verdict judged a change, not the whole codebase" in err
+
     whole = tmp_path / "whole.json"
     assert attest(capsys, keypair, whole, CLEAN)[0] == 0
     code, text, err = gate(capsys, "verify", whole, "--key", keypair.public, "--expect-codebase")
