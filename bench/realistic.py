@@ -1,7 +1,8 @@
 """Reports made of real entries: every vulnerability, misconfiguration and secret of the Trivy
-corpus (``../shared/corpus/trivy``), and the entries of the other tools of the generated
-six-tool mix (gitleaks, Checkov, Hadolint, pip-audit, SonarQube: ``OTHER_TOOLS``), copied
-verbatim, only what identifies each problem varied.
+corpus (``../shared/corpus/trivy``), the entries of the other tools of the generated
+six-tool mix (gitleaks, Checkov, Hadolint, pip-audit, SonarQube: ``OTHER_TOOLS``) and of the
+scanners that do not run here (grype, OSV-Scanner, Semgrep, npm audit, TruffleHog:
+``NEW_TOOLS``), copied verbatim, only what identifies each problem varied.
 
 ``generate.py`` writes entries of its own, lean and regular. Real entries are richer (CVSS from
 several sources, ten and more references, CWE lists, long descriptions, layers, data sources)
@@ -220,6 +221,117 @@ def _sonarqube_build(items: list[tuple[dict[str, Any], Any]]) -> Any:
             "issues": issues, "components": list(components.values()), "facets": []}
 
 
+def _in_envelope(key: str) -> Callable[[Any], list[Any]]:
+    """Items of a document that lists them under ``key``, each with the rest of its document
+    (the envelope a report of them is built in)."""
+
+    def items(doc: Any) -> list[Any]:
+        if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
+            return []
+        envelope = {k: v for k, v in doc.items() if k != key}
+        return [(envelope, item) for item in doc[key] if isinstance(item, dict)]
+
+    return items
+
+
+def _envelope_build(key: str) -> Callable[[list[Any]], Any]:
+    """The report of ``(envelope, item)`` pairs: the first item's envelope, every item under ``key``."""
+    return lambda items: {**(items[0][0] if items else {}), key: [item for _, item in items]}
+
+
+def _grype_vary(pair: tuple[dict[str, Any], dict[str, Any]], i: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    envelope, match = pair[0], copy.deepcopy(pair[1])
+    artifact = match.get("artifact") or {}
+    artifact["version"] = f"{artifact.get('version') or '0'}+bench{i}"
+    return envelope, match
+
+
+def _semgrep_vary(pair: tuple[dict[str, Any], dict[str, Any]], i: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    envelope, result = pair[0], copy.deepcopy(pair[1])
+    for end in ("start", "end"):
+        if isinstance(result.get(end), dict):
+            result[end]["line"] = i + 1
+    return envelope, result
+
+
+def _osv_items(doc: Any) -> list[Any]:
+    """(source, package entry) for each group of a package's records (one finding each: the
+    records of one group are aliases of one flaw), the entry holding that group alone."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
+        return []
+    out = []
+    for r in doc["results"]:
+        for p in (r.get("packages") or []) if isinstance(r, dict) else []:
+            if not isinstance(p, dict):
+                continue
+            records = {v.get("id"): v for v in p.get("vulnerabilities") or [] if isinstance(v, dict)}
+            for group in p.get("groups") or [{"ids": [i]} for i in records]:
+                ids = group.get("ids") or [] if isinstance(group, dict) else []
+                if ids and all(i in records for i in ids):
+                    entry = {"package": p.get("package"), "vulnerabilities": [records[i] for i in ids], "groups": [group]}
+                    out.append((r.get("source"), entry))
+    return out
+
+
+def _osv_vary(pair: tuple[Any, dict[str, Any]], i: int) -> tuple[Any, dict[str, Any]]:
+    source, entry = pair[0], copy.deepcopy(pair[1])
+    package = entry.get("package") or {}
+    package["version"] = f"{package.get('version') or '0'}+bench{i}"
+    return source, entry
+
+
+def _osv_build(pairs: list[tuple[Any, dict[str, Any]]]) -> Any:
+    results: dict[str, dict[str, Any]] = {}
+    for source, entry in pairs:
+        key = json.dumps(source, sort_keys=True)
+        results.setdefault(key, {"source": source, "packages": []})["packages"].append(entry)
+    return {"results": list(results.values())}
+
+
+def _npm_items(doc: Any) -> list[Any]:
+    """npm 7+ entries whose every ``via`` is an advisory (an entry naming another package
+    would need that package beside it): (name, entry) for each of its advisories."""
+    vulns = doc.get("vulnerabilities") if isinstance(doc, dict) and doc.get("auditReportVersion") == 2 else None
+    if not isinstance(vulns, dict):
+        return []
+    return [(name, {**entry, "via": [via]}) for name, entry in vulns.items()
+            if isinstance(entry, dict) and entry.get("via") and all(isinstance(v, dict) for v in entry["via"])
+            for via in entry["via"]]
+
+
+def _npm_vary(pair: tuple[str, dict[str, Any]], i: int) -> tuple[str, dict[str, Any]]:
+    name = f"{pair[0]}-bench{i}"
+    return name, {**copy.deepcopy(pair[1]), "name": name}
+
+
+def _npm_build(pairs: list[tuple[str, dict[str, Any]]]) -> Any:
+    counts = {"info": 0, "low": 0, "moderate": 0, "high": 0, "critical": 0}
+    for _, entry in pairs:
+        if entry.get("severity") in counts:
+            counts[entry["severity"]] += 1
+    return {"auditReportVersion": 2, "vulnerabilities": dict(pairs),
+            "metadata": {"vulnerabilities": {**counts, "total": len(pairs)},
+                         "dependencies": {"prod": len(pairs), "dev": 0, "optional": 0, "peer": 0, "peerOptional": 0,
+                                          "total": len(pairs)}}}
+
+
+def _trufflehog_items(doc: Any) -> list[Any]:
+    items = doc if isinstance(doc, list) else [doc]
+    return [e for e in items if isinstance(e, dict) and isinstance(e.get("SourceMetadata"), dict)]
+
+
+def _trufflehog_vary(item: dict[str, Any], i: int) -> dict[str, Any]:
+    item = copy.deepcopy(item)
+    for found in (item["SourceMetadata"].get("Data") or {}).values():
+        if isinstance(found, dict):
+            found["line"] = i + 1
+    return item
+
+
+class JsonLines(list):  # type: ignore[type-arg]
+    """A report written one JSON object per line (TruffleHog v3's ``--json``)."""
+
+
 class _Tool(NamedTuple):
     items: Callable[[Any], list[Any]]
     """The entries of one corpus document."""
@@ -235,7 +347,15 @@ _TOOLS = {
     "hadolint": _Tool(lambda doc: [e for e in doc if isinstance(e, dict)] if isinstance(doc, list) else [], _hadolint_vary, list),
     "pip-audit": _Tool(_pip_audit_items, _pip_audit_vary, _pip_audit_build),
     "sonarqube": _Tool(_sonarqube_items, _sonarqube_vary, _sonarqube_build),
+    # The scanners of issue 17 that do not run here (their corpora only).
+    "grype": _Tool(_in_envelope("matches"), _grype_vary, _envelope_build("matches")),
+    "osv-scanner": _Tool(_osv_items, _osv_vary, _osv_build),
+    "semgrep": _Tool(_in_envelope("results"), _semgrep_vary, _envelope_build("results")),
+    "npm-audit": _Tool(_npm_items, _npm_vary, _npm_build),
+    "trufflehog": _Tool(_trufflehog_items, _trufflehog_vary, JsonLines),
 }
+NEW_TOOLS = ("grype", "osv-scanner", "semgrep", "npm-audit", "trufflehog")
+"""Tools beyond the six-tool mix, benchmarked one report each (bench/run.py)."""
 
 
 def tool_pools(tool: str, folder: Path) -> dict[bool, list[Any]]:
@@ -246,11 +366,15 @@ def tool_pools(tool: str, folder: Path) -> dict[bool, list[Any]]:
 
     spec, policy = _TOOLS[tool], resolve_policy(None, None)
     entries: list[Any] = []
-    for path in sorted((folder / tool).glob("*.json")):
+    for path in sorted([*(folder / tool).glob("*.json"), *(folder / tool).glob("*.jsonl")]):
         if "fabricated" in path.name:
             continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            try:
+                doc = json.loads(text)
+            except ValueError:  # JSON Lines (TruffleHog v3)
+                doc = JsonLines(json.loads(line) for line in text.splitlines() if line.strip())
             if detect(doc, str(path)) != tool:
                 continue
         except (ValueError, AdapterError):
@@ -290,13 +414,16 @@ def file_name(findings: int, failing: float, tool: str = "trivy") -> str:
     return f"{tool}-real{round(failing * 100)}-{findings}.json"
 
 
-_COMPACT = ("hadolint", "pip-audit", "sonarqube")
+_COMPACT = ("hadolint", "pip-audit", "sonarqube", "npm-audit")
 """Tools that write their JSON on one line (the others indent by two)."""
 
 
 def generate(findings: int, failing: float, out: Path, tool: str = "trivy") -> Path:
     doc = trivy(findings, failing) if tool == "trivy" else other_tool(tool, findings, failing)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(doc, JsonLines):
+        out.write_text("".join(json.dumps(item, separators=(",", ":")) + "\n" for item in doc), encoding="utf-8")
+        return out
     indent = None if tool in _COMPACT else 2
     try:
         import orjson
@@ -311,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--findings", type=int, default=50_000)
     parser.add_argument("--failing", type=float, default=0.4, help="share of findings the default policy fails")
-    parser.add_argument("--tool", default="trivy", choices=("trivy", *OTHER_TOOLS))
+    parser.add_argument("--tool", default="trivy", choices=("trivy", *OTHER_TOOLS, *NEW_TOOLS))
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args(argv)
     generate(args.findings, args.failing, args.output, args.tool)

@@ -50,6 +50,9 @@ import variants  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 FLOOR = "import json, sys\nfor p in sys.argv[1:]:\n    with open(p, 'rb') as f:\n        doc = json.load(f)\n    del doc\n"
+FLOOR_LINES = ("import json, sys\nfor p in sys.argv[1:]:\n    with open(p, 'rb') as f:\n"
+               "        docs = [json.loads(line) for line in f if line.strip()]\n    del docs\n")
+"""The floor of a JSON Lines report (TruffleHog v3): each line decoded."""
 
 # The default policy's gate by hand: fail when a finding is HIGH or worse (Trivy: with a fix).
 JQ_GATES = {
@@ -246,6 +249,40 @@ def variant_table(title: str, results: dict[str, Run], offered: list[variants.Va
     return lines + [""]
 
 
+TOOL_FLOOR_TARGET = 1.3
+"""A further tool's check is within this much of its own ``json.load`` floor, or ..."""
+TOOL_TRIVY_TARGET = 1.0
+"""... no slower than the check of as many real-shaped Trivy findings (a finding costs no more
+than a Trivy finding, unless the tool's report is heavier to decode)."""
+
+
+def tools_section(n: int, data: Path, repeat: int, median: bool) -> list[str]:
+    """``check`` on a report of ``n`` real entries of each tool beyond the six-tool mix
+    (``realistic.NEW_TOOLS``), 40% failing, against its floor and the Trivy check of ``n``."""
+    trivy = real_reports_for(["trivy"], n, 0.4, data)[0]
+    runs: dict[str, list[str]] = {"trivy": [PY, "-m", "gatekeeper", "check", "--no-color", "--no-annotations", str(trivy)]}
+    sizes = {}
+    for tool in realistic.NEW_TOOLS:
+        path = real_reports_for([tool], n, 0.4, data)[0]
+        path.read_bytes()
+        sizes[tool] = path.stat().st_size / 1e6
+        runs[f"{tool} floor"] = [PY, "-c", FLOOR_LINES if tool == "trufflehog" else FLOOR, str(path)]
+        runs[tool] = [PY, "-m", "gatekeeper", "check", "--no-color", "--no-annotations", str(path)]
+    results = bench(runs, repeat, median)
+    base = results["trivy"].seconds
+    lines = [f"**Further tools** ({n:,} findings each, real entries, 40% failing; target: `check` within "
+             f"{TOOL_FLOOR_TARGET}× its `json.load` floor, or no slower than `check` on {n:,} real-shaped Trivy "
+             f"findings, {base:.2f} s)", "",
+             "| tool | MB | floor (s) | check (s) | × floor | × Trivy's check | peak memory (MB) | |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for tool in realistic.NEW_TOOLS:
+        floor, check = results[f"{tool} floor"], results[tool]
+        met = check.seconds <= TOOL_FLOOR_TARGET * floor.seconds or check.seconds <= TOOL_TRIVY_TARGET * base
+        lines.append(f"| {tool} | {sizes[tool]:.0f} | {floor.seconds:.2f} | {check.seconds:.2f} | {check.seconds / floor.seconds:.2f} "
+                     f"| {check.seconds / base:.2f} | {check.peak_mb:.0f} | {'met' if met else 'missed'} |")
+    return lines + [""]
+
+
 def import_time(code: list[str], repeat: int = 5) -> tuple[float, set[str]]:
     """Total import time in ms (sum of top-level cumulative times), and the modules imported."""
     best, modules = float("inf"), set()
@@ -324,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workload", choices=["generated", "real", "both"], default="both",
                         help="generated: bench/generate.py's reports; real: corpus entries (bench/realistic.py), "
                              "40%% and 100%% failing; both (default)")
+    parser.add_argument("--tools-at", default="10k",
+                        help="sizes at which each scanner beyond the six-tool mix (grype, OSV-Scanner, Semgrep, npm audit, "
+                             "TruffleHog: real corpus entries) is measured, comma-separated; 'none' for none")
     parser.add_argument("--real-failing", default="0.4,1.0",
                         help="failure shares of the real-shaped reports, comma-separated (default 0.4,1.0)")
     args = parser.parse_args(argv)
@@ -369,6 +409,11 @@ def main(argv: list[str] | None = None) -> int:
                 if tools == ["trivy"]:
                     r = results["gatekeeper check"]
                     slopes.setdefault(label, []).append((n, r.seconds, r.cpu, r.peak_mb))
+    if args.workload != "generated" and args.tools_at != "none" and not args.check_only:
+        for n in (generate.parse_size(x) for x in args.tools_at.split(",")):
+            lines = tools_section(n, args.data, args.repeat, args.median)
+            out += lines
+            print("\n".join(lines), flush=True)
     for label, points in slopes.items():
         if len(points) < 2:
             continue

@@ -34,10 +34,12 @@ def test_real_entries_with_the_failure_share_asked_for(tmp_path: Path, failing: 
     assert any(len(v.get("CVSS") or {}) >= 2 for v in vulns)
 
 
-@pytest.mark.parametrize("tool", ["gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube"])
+@pytest.mark.parametrize(
+    "tool", ["gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube", "grype", "osv-scanner", "semgrep", "npm-audit", "trufflehog"]
+)
 def test_the_other_tools_real_entries_make_distinct_findings_with_the_share_the_corpus_allows(tmp_path: Path, tool: str) -> None:
     require_shared()
-    assert tool in realistic.OTHER_TOOLS
+    assert tool in (*realistic.OTHER_TOOLS, *realistic.NEW_TOOLS)
     pools = realistic.tool_pools(tool, realistic.corpus_dir().parent)
     path = realistic.generate(600, 0.4, tmp_path / realistic.file_name(600, 0.4, tool), tool)
     verdict = run_gate(GateRequest(reports=(str(path),)))
