@@ -117,5 +117,6 @@ def test_colons_written_back_in_slices_are_the_whole_documents() -> None:
             assert _written_colons(doc, orjson.dumps) == orjson.dumps(doc).count(b":"), (n, doc if n < 2 else n)
     # Long lists are written in runs sized by what was seen: small and large items mixed.
     big = {"d": ["x:y" * 1000] * 400}
-    for doc in ([item] * 300 + [big] * 3 + [item] * 700, {"issues": [big, *[item] * 1000, big]}):
+    wide = {f"k:{i}": item if i % 7 else big for i in range(600)}  # a large object: its values in runs
+    for doc in ([item] * 300 + [big] * 3 + [item] * 700, {"issues": [big, *[item] * 1000, big]}, wide, {"v": wide}):
         assert _written_colons(doc, orjson.dumps) == orjson.dumps(doc).count(b":")
