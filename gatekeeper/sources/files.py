@@ -22,7 +22,9 @@ from typing import Any, BinaryIO
 from gatekeeper.adapters import MAX_DEPTH, AdapterError, adapter_for, depth_error, detect, parse_document
 from gatekeeper.model import Finding, RawRef, Report
 from gatekeeper.sources.beside import Beside
-from gatekeeper.sources.decode import JsonLines, SourceError, colons, decode_json, orjson_for, refuse_duplicate_keys
+from gatekeeper.sources.decode import (
+    JsonLines, SourceError, colons, decode_json, holds_big_integer, orjson_for, refuse_duplicate_keys,
+)
 
 Builder = Callable[..., Finding]
 """What makes one finding from ``Finding``'s keyword arguments (``adapters.Reader.finding``)."""
@@ -41,11 +43,6 @@ _ARCHIVES = (
 )
 
 
-# Digits stay, every other byte becomes a space: a run of 20 digits (or more) is then a
-# plain substring search (``_holds_big_integer``).
-_DIGIT_RUNS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-_TWENTY_DIGITS = b"0" * 20
-_CHUNK = 1 << 22
 # What the depth check and the colon count read of a text (``skeleton``): brackets, quotes
 # and colons; with escapes, also each escape's backslash and the letter after it.
 _NOT_SKELETON = bytes(b for b in range(256) if b not in b'[]{}":')
@@ -240,21 +237,7 @@ def _rest(source: str, head: bytes, stream: Any, limit: int) -> bytes:
 def read_document(name: str, stdin: BinaryIO | None = None) -> Any:
     """Read and decode one JSON document (or JSON Lines: ``decode.JsonLines``); ``name`` is a path or ``-``."""
     data = _read_checked(name, stdin)
-    return decode_json(data, "<stdin>" if name == STDIN else name, fast=not _holds_big_integer(data), json_lines=True)
-
-
-def _holds_big_integer(data: bytes) -> bool:
-    """Whether ``data`` holds a run of 20 digits or more: an integer beyond 64 bits, maybe.
-
-    NOTE: the regular expression ``[0-9]{20}`` tried a match at every digit: 1.6 s of a 4.1 s
-    gate on a 125 MB report full of short digit runs (issue 20). Here each 4 MiB piece is
-    translated (digits to ``0``, the rest to spaces) and searched for twenty ``0``s, at
-    memory speed; the search stops at the first piece that holds one.
-    """
-    for start in range(0, len(data), _CHUNK):
-        if _TWENTY_DIGITS in data[start : start + _CHUNK + 19].translate(_DIGIT_RUNS):
-            return True
-    return False
+    return decode_json(data, "<stdin>" if name == STDIN else name, fast=not holds_big_integer(data), json_lines=True)
 
 
 def _read_checked(name: str, stdin: BinaryIO | None) -> bytes:
@@ -459,9 +442,9 @@ def _load_report(
     # NOTE: orjson reads an integer beyond 64 bits as a float, which only an adapter
     # that wants an integer there notices (and refuses): then the standard library,
     # which keeps it an integer, decodes the report again. Such numbers are rare, so the
-    # report is searched for one (``_holds_big_integer``) only after such a refusal, in
+    # report is searched for one (``decode.holds_big_integer``) only after such a refusal, in
     # bytes read again; standard input cannot be read again and is searched now.
-    kept = data if fast and name == STDIN and _holds_big_integer(data) else None
+    kept = data if fast and name == STDIN and holds_big_integer(data) else None
     if fast and name == STDIN:
         refuse_duplicate_keys(doc, raw_colons, lambda: data, source)
     del data  # NOTE: the bytes go before the findings are built (peak memory)
@@ -476,7 +459,7 @@ def _load_report(
             raise
         del doc
         data = kept if kept is not None else _read_checked(name, stdin)
-        if not _holds_big_integer(data):
+        if not holds_big_integer(data):
             raise
     if digest and hashlib.sha256(data).hexdigest() != sha256:
         raise SourceError(f"{source}: changed while it was being read")

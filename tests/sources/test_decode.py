@@ -87,13 +87,13 @@ def test_a_literal_escaped_colon_is_no_duplicate(monkeypatch: pytest.MonkeyPatch
 
 
 def test_big_integer_runs_are_found_across_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gatekeeper.sources import files
+    from gatekeeper.sources import decode
 
-    monkeypatch.setattr(files, "_CHUNK", 16)
+    monkeypatch.setattr(decode, "_CHUNK", 16)
     for at in range(0, 40):
         data = b" " * at + b"1" * 20 + b" " * 7
-        assert files._holds_big_integer(data), at
-        assert not files._holds_big_integer(b" " * at + b"1" * 19 + b" 2" * 30)
+        assert decode.holds_big_integer(data), at
+        assert not decode.holds_big_integer(b" " * at + b"1" * 19 + b" 2" * 30)
 
 
 @pytest.mark.parametrize("escape", [b"\\u003a", b"\\u003A"])

@@ -12,8 +12,18 @@ from gatekeeper.sources import SourceError, load_report, read_document
 from gatekeeper.sources.decode import JsonDecodeError, JsonLines, decode_json
 
 
-def lines(data: bytes) -> object:
-    return decode_json(data, "x.jsonl", json_lines=True)
+@pytest.fixture(params=["json", "orjson"])
+def fast(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Both readings: ``json`` line by line, and orjson as for a large report (``_plain_json_lines``)."""
+    from gatekeeper.sources import decode
+
+    if request.param == "orjson":
+        monkeypatch.setattr(decode, "_ORJSON_FROM", 0)
+    return request.param == "orjson"
+
+
+def lines(data: bytes, fast: bool = False) -> object:
+    return decode_json(data, "x.jsonl", fast=fast, json_lines=True)
 
 
 @pytest.mark.parametrize(
@@ -26,8 +36,8 @@ def lines(data: bytes) -> object:
         (b'\xef\xbb\xbf{"a": 1}\n{"b": "\\n"}\n', [{"a": 1}, {"b": "\n"}]),  # a BOM; an escaped newline
     ],
 )
-def test_objects_one_per_line_are_a_list(data: bytes, expected: list[object]) -> None:
-    doc = lines(data)
+def test_objects_one_per_line_are_a_list(data: bytes, expected: list[object], fast: bool) -> None:
+    doc = lines(data, fast)
     assert type(doc) is JsonLines and doc == expected
 
 
@@ -62,9 +72,9 @@ def test_one_line_is_one_document() -> None:
         (b'{"a": 1}\n' + b'{"b": ' + b"[" * 100000 + b"]" * 100000 + b"}\n", "depth", "x.jsonl: JSON nested too deeply"),
     ],
 )
-def test_refusals(data: bytes, kind: str, message: str) -> None:
+def test_refusals(data: bytes, kind: str, message: str, fast: bool) -> None:
     with pytest.raises(JsonDecodeError) as info:
-        lines(data)
+        lines(data, fast)
     assert (str(info.value), info.value.kind) == (message, kind)
 
 
@@ -77,9 +87,9 @@ def test_refusals(data: bytes, kind: str, message: str) -> None:
         b"1\n2\n",
     ],
 )
-def test_what_is_not_json_lines_is_refused_as_more_than_one_document(data: bytes) -> None:
+def test_what_is_not_json_lines_is_refused_as_more_than_one_document(data: bytes, fast: bool) -> None:
     with pytest.raises(JsonDecodeError, match=r"more than one JSON document, and not JSON Lines \(one JSON object on each line\)"):
-        lines(data)
+        lines(data, fast)
 
 
 def test_without_json_lines_the_message_is_unchanged() -> None:
@@ -88,13 +98,24 @@ def test_without_json_lines_the_message_is_unchanged() -> None:
         decode_json(b'{"a": 1}\n{"b": 2}\n', "x.json")
 
 
-def test_large_json_lines_take_the_standard_library(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_json_lines_are_read_by_orjson_unless_the_strict_reading_could_differ(monkeypatch: pytest.MonkeyPatch) -> None:
     from gatekeeper.sources import decode
 
     monkeypatch.setattr(decode, "_ORJSON_FROM", 0)
+    taken: list[object] = []
+    plain = decode._plain_json_lines
+    monkeypatch.setattr(decode, "_plain_json_lines", lambda *a: taken.append(r := plain(*a)) or r)
     assert decode_json(b'{"a": 1}\n{"b": 2}\n', "x", fast=True, json_lines=True) == [{"a": 1}, {"b": 2}]
+    assert taken == [[{"a": 1}, {"b": 2}]]  # orjson's reading was the one returned
     with pytest.raises(JsonDecodeError, match="appears twice"):
         decode_json(b'{"a": 1}\n{"b": 1, "b": 2}\n', "x", fast=True, check_keys=False, json_lines=True)
+    assert taken[-1] is None  # the colons differ: the strict reading named the key
+    # An integer beyond 64 bits (orjson would read a float): left to json, which keeps it exact.
+    big = decode_json(b'{"line": 123456789012345678901234}\n{"b": 2}\n', "x", fast=True, json_lines=True)
+    assert big == [{"line": 123456789012345678901234}, {"b": 2}] and type(big[0]["line"]) is int
+    assert taken[-1] is None
+    # An escaped colon in a key or value counts as the text's colon: no false duplicate.
+    assert decode_json(b'{"a\\u003a": "b\\u003ac"}\n{"d": 1}\n', "x", fast=True, json_lines=True) == [{"a:": "b:c"}, {"d": 1}]
 
 
 # -- files: only TruffleHog's JSON Lines are read --------------------------------------------
