@@ -97,7 +97,8 @@ class SemgrepAdapter(Adapter):
             raise reader.fail("$", 'expected a Semgrep report (an object with "results" and "errors")')
         version = reader.opt(doc, "version", str)
         results = reader.each(reader.need(doc, "results", list), "results")
-        findings = [_read_result(reader, item, version, f"results[{i}]") for i, item in enumerate(results)]
+        rules: dict[str, tuple[dict[str, Any], _RuleFacts]] = {}
+        findings = [_read_result(reader, item, version, f"results[{i}]", rules) for i, item in enumerate(results)]
         gaps = [_error_gap(reader, e, f"errors[{i}]") for i, e in enumerate(reader.each(reader.need(doc, "errors", list), "errors"))]
         skipped = reader.each(reader.opt(doc, "skipped_rules", list, default=[]), "skipped_rules")
         gaps.extend(_skipped_rule_gap(reader, s, f"skipped_rules[{i}]") for i, s in enumerate(skipped))
@@ -113,7 +114,30 @@ class SemgrepAdapter(Adapter):
         )
 
 
-def _read_result(reader: Reader, item: dict[str, Any], version: str | None, where: str) -> Finding:
+_RuleFacts = tuple[tuple[str, ...], tuple[str, ...], bool]
+"""What a rule's metadata says: its CWE ids, its links, whether it finds secrets."""
+
+
+def _rule_facts(rules: dict[str, tuple[dict[str, Any], _RuleFacts]], rule: str, metadata: dict[str, Any]) -> _RuleFacts:
+    """``_RuleFacts`` of ``rule``'s ``metadata``, read once per rule.
+
+    NOTE: every result repeats its rule's metadata (CWE, references, technology); reading it
+    for each was 3 of a Semgrep finding's 12 µs (bench/README.md, issue 20). The metadata is
+    compared with the one read before (in C), so a rule whose results carry another is read
+    again, never given the first one's facts."""
+    known = rules.get(rule)
+    if known is not None and known[0] == metadata:
+        return known[1]
+    cwes = _cwes(metadata.get("cwe"))
+    facts = (cwes, _links(metadata), _metadata_finds_secrets(rule, metadata, cwes))
+    rules[rule] = (metadata, facts)
+    return facts
+
+
+def _read_result(
+    reader: Reader, item: dict[str, Any], version: str | None, where: str,
+    rules: dict[str, tuple[dict[str, Any], _RuleFacts]] | None = None,
+) -> Finding:
     rule = reader.need(item, "check_id", str, where)
     path = reader.need(item, "path", str, where)
     start = reader.need(reader.obj(reader.need(item, "start", dict, where), f"{where}.start"), "line", int, f"{where}.start")
@@ -126,8 +150,9 @@ def _read_result(reader: Reader, item: dict[str, Any], version: str | None, wher
         severity = Severity.UNKNOWN
     message = reader.opt(extra, "message", str, f"{where}.extra", "")
     metadata = reader.opt(extra, "metadata", dict, f"{where}.extra", {})
-    cwes = _cwes(metadata.get("cwe"))
-    kind = Kind.SECRET if _finds_secrets(rule, extra, metadata, cwes) else Kind.CODE_ISSUE
+    cwes, links, secret = _rule_facts({} if rules is None else rules, rule, metadata)
+    secret = secret or extra.get("validation_state") not in (None, "NO_VALIDATOR")
+    kind = Kind.SECRET if secret else Kind.CODE_ISSUE
     raw_extra = redacted(extra, _MATCHED_TEXT_KEYS & extra.keys())
     if kind is Kind.SECRET:
         message = _without_matched_values(message, extra.get("metavars"))
@@ -146,7 +171,7 @@ def _read_result(reader: Reader, item: dict[str, Any], version: str | None, wher
         location=Location(path=path, start_line=start, end_line=end),
         fix=FixState.NOT_APPLICABLE,
         identifiers=cwes,
-        links=_links(metadata),
+        links=links,
         suppression=Suppression(kind="inSource", justification="nosemgrep") if ignored else None,
         fingerprint=fingerprint("semgrep", rule, path, start, end),
         raw={**item, "extra": raw_extra},
@@ -164,10 +189,12 @@ def _words(value: Any) -> set[str]:
     return {t.strip().lower() for t in texts if isinstance(t, str)}
 
 
-def _finds_secrets(rule: str, extra: dict[str, Any], metadata: dict[str, Any], cwes: tuple[str, ...]) -> bool:
+def _metadata_finds_secrets(rule: str, metadata: dict[str, Any], cwes: tuple[str, ...]) -> bool:
+    """Whether the rule finds secrets, by its metadata and id (a result's ``validation_state``
+    says so too: ``_read_result``)."""
     if "secrets" in _words(metadata.get("technology")) | _words(metadata.get("subcategory")):
         return True
-    if "secrets" in _words(metadata.get("product")) or extra.get("validation_state") not in (None, "NO_VALIDATOR"):
+    if "secrets" in _words(metadata.get("product")):
         return True
     if _CREDENTIAL_CWES.intersection(cwes):
         return True

@@ -122,6 +122,21 @@ def test_other_rules_are_code_issues(rule: str):
     assert parse(report(item)).findings[0].kind is Kind.CODE_ISSUE
 
 
+def test_a_rule_s_metadata_is_read_once_but_never_lent_to_other_metadata():
+    # Results of one rule share what its metadata says (read once per rule); a result of the
+    # same rule id carrying other metadata (merged runs of two rule versions) is read again,
+    # and a validation_state marks a secret whatever the metadata.
+    plain = {**result(), "start": {"line": 1}, "end": {"line": 1}}
+    again = {**result(), "start": {"line": 2}, "end": {"line": 2}}
+    secret_meta = {**result(metadata={"technology": ["secrets"], "cwe": "CWE-798: x", "references": ["https://r.example/2"]}),
+                   "start": {"line": 3}, "end": {"line": 3}}
+    validated = {**result(validation_state="CONFIRMED_VALID"), "start": {"line": 4}, "end": {"line": 4}}
+    a, b, c, d = parse(report(plain, again, secret_meta, validated)).findings
+    assert (a.kind, b.kind, c.kind, d.kind) == (Kind.CODE_ISSUE, Kind.CODE_ISSUE, Kind.SECRET, Kind.SECRET)
+    assert a.identifiers == b.identifiers == d.identifiers == ("CWE-489",) and c.identifiers == ("CWE-798",)
+    assert c.links == ("https://r.example/2",) and a.links == b.links != c.links
+
+
 def test_no_matched_text_in_the_finding():
     item = {
         **result(
