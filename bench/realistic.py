@@ -138,7 +138,8 @@ def trivy(n: int, failing: float, seed: int = 20) -> dict[str, Any]:
 OTHER_TOOLS = ("gitleaks", "checkov", "hadolint", "pip-audit", "sonarqube")
 
 
-def _gitleaks_items(doc: Any) -> list[Any]:
+def _list_items(doc: Any) -> list[Any]:
+    """The objects of a report that is a list of them (gitleaks, Hadolint)."""
     return [e for e in doc if isinstance(e, dict)] if isinstance(doc, list) else []
 
 
@@ -342,9 +343,9 @@ class _Tool(NamedTuple):
 
 
 _TOOLS = {
-    "gitleaks": _Tool(_gitleaks_items, _gitleaks_vary, list),
+    "gitleaks": _Tool(_list_items, _gitleaks_vary, list),
     "checkov": _Tool(_checkov_items, _checkov_vary, _checkov_build),
-    "hadolint": _Tool(lambda doc: [e for e in doc if isinstance(e, dict)] if isinstance(doc, list) else [], _hadolint_vary, list),
+    "hadolint": _Tool(_list_items, _hadolint_vary, list),
     "pip-audit": _Tool(_pip_audit_items, _pip_audit_vary, _pip_audit_build),
     "sonarqube": _Tool(_sonarqube_items, _sonarqube_vary, _sonarqube_build),
     # The scanners of issue 17 that do not run here (their corpora only).

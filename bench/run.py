@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,27 +154,22 @@ def change_diff(outdir: Path) -> Path:
     return path
 
 
+def _cached(path: Path, make: Callable[[Path], object]) -> Path:
+    """``path``, written by ``make`` first when it is not in the cache (``--data``) yet."""
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr, flush=True)
+        make(path)
+    return path
+
+
 def real_reports_for(tools: list[str], findings: int, failing: float, data: Path) -> list[Path]:
     """Reports of real corpus entries (``bench/realistic.py``), one per tool, cached like the others."""
-    paths = []
-    for tool in tools:
-        path = data / realistic.file_name(findings, failing, tool)
-        if not path.exists():
-            print(f"generating {path} ...", file=sys.stderr, flush=True)
-            realistic.generate(findings, failing, path, tool)
-        paths.append(path)
-    return paths
+    return [_cached(data / realistic.file_name(findings, failing, tool), lambda p, t=tool: realistic.generate(findings, failing, p, t))
+            for tool in tools]
 
 
 def reports_for(tools: list[str], findings: int, data: Path) -> list[Path]:
-    paths = []
-    for tool in tools:
-        path = data / generate.file_name(tool, findings)
-        if not path.exists():
-            print(f"generating {path} ...", file=sys.stderr, flush=True)
-            generate.generate(tool, findings, path)
-        paths.append(path)
-    return paths
+    return [_cached(data / generate.file_name(tool, findings), lambda p, t=tool: generate.generate(t, findings, p)) for tool in tools]
 
 
 def variant_label(v: variants.Variant) -> str:

@@ -136,7 +136,7 @@ def _rule_facts(rules: dict[str, tuple[dict[str, Any], _RuleFacts]], rule: str, 
 
 def _read_result(
     reader: Reader, item: dict[str, Any], version: str | None, where: str,
-    rules: dict[str, tuple[dict[str, Any], _RuleFacts]] | None = None,
+    rules: dict[str, tuple[dict[str, Any], _RuleFacts]],
 ) -> Finding:
     rule = reader.need(item, "check_id", str, where)
     path = reader.need(item, "path", str, where)
@@ -150,7 +150,7 @@ def _read_result(
         severity = Severity.UNKNOWN
     message = reader.opt(extra, "message", str, f"{where}.extra", "")
     metadata = reader.opt(extra, "metadata", dict, f"{where}.extra", {})
-    cwes, links, secret = _rule_facts({} if rules is None else rules, rule, metadata)
+    cwes, links, secret = _rule_facts(rules, rule, metadata)
     secret = secret or extra.get("validation_state") not in (None, "NO_VALIDATOR")
     kind = Kind.SECRET if secret else Kind.CODE_ISSUE
     raw_extra = redacted(extra, _MATCHED_TEXT_KEYS & extra.keys())

@@ -437,7 +437,7 @@ def _load_report(
         raise depth_error(source)
     if type(doc) is JsonLines:
         fmt = _json_lines_format(doc, source, fmt)
-    # NOTE: JSON Lines are decoded by json, which refused keys given twice already.
+    # NOTE: JSON Lines were checked for keys given twice as they were decoded (decode._json_lines).
     fast = orjson_for(data) is not None and type(doc) is not JsonLines
     # NOTE: orjson reads an integer beyond 64 bits as a float, which only an adapter
     # that wants an integer there notices (and refuses): then the standard library,
